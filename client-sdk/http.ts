@@ -1,0 +1,98 @@
+/**
+ * JSON over HTTP to the facade with Node's fetch: a timeout per request,
+ * retries (with Retry-After) for calls that are safe to repeat, and every
+ * failure turned into a DelayCallbackError.
+ */
+import { DelayCallbackError } from './errors.js';
+
+export interface HttpOptions {
+  baseUrl: string;
+  token?: string;
+  timeoutMs: number;
+  retries: number;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Safe to send again after a network error, 429 or 503. */
+  idempotent: boolean;
+}
+
+export interface HttpResponse<T> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+const RETRYABLE_STATUSES = new Set([429, 503]);
+
+export class HttpClient {
+  constructor(private readonly options: HttpOptions) {}
+
+  async request<T>(request: HttpRequest): Promise<HttpResponse<T>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once<T>(request);
+      } catch (err) {
+        const canRetry =
+          attempt < this.options.retries &&
+          err instanceof DelayCallbackError &&
+          (request.idempotent ? err.status === 0 || RETRYABLE_STATUSES.has(err.status) : err.code === 'CONNECTION_REFUSED');
+        if (!canRetry) throw err;
+        const retryAfter = (err as DelayCallbackError & { retryAfterMs?: number }).retryAfterMs;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter ?? 250 * 2 ** attempt, 10_000)));
+      }
+    }
+  }
+
+  private async once<T>(request: HttpRequest): Promise<HttpResponse<T>> {
+    const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(new URL(request.path, this.options.baseUrl), {
+        method: request.method,
+        headers,
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (err) {
+      throw networkError(err, this.options);
+    }
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch (err) {
+      throw new DelayCallbackError('BAD_RESPONSE', `the server answered ${response.status} with a body that is not JSON`, response.status, undefined, { cause: err });
+    }
+    if (!response.ok) {
+      const envelope = (body as { error?: { code?: string; message?: string; details?: unknown[] } } | undefined)?.error;
+      const error = new DelayCallbackError(
+        envelope?.code ?? `HTTP_${response.status}`,
+        envelope?.message ?? `the server answered ${response.status}`,
+        response.status,
+        envelope?.details,
+      );
+      const retryAfter = Number(response.headers.get('retry-after'));
+      if (Number.isFinite(retryAfter) && retryAfter > 0) Object.assign(error, { retryAfterMs: retryAfter * 1000 });
+      throw error;
+    }
+    return { status: response.status, headers: response.headers, body: body as T };
+  }
+}
+
+function networkError(err: unknown, options: HttpOptions): DelayCallbackError {
+  const cause = (err as { cause?: { code?: string } }).cause;
+  if (err instanceof DOMException && err.name === 'TimeoutError') {
+    return new DelayCallbackError('TIMEOUT', `no answer from ${options.baseUrl} within ${options.timeoutMs} ms`, 0, undefined, { cause: err });
+  }
+  if (cause?.code === 'ECONNREFUSED') {
+    return new DelayCallbackError('CONNECTION_REFUSED', `${options.baseUrl} refused the connection`, 0, undefined, { cause: err });
+  }
+  return new DelayCallbackError('NETWORK_ERROR', `could not reach ${options.baseUrl}: ${(err as Error).message}`, 0, undefined, { cause: err });
+}

@@ -1,0 +1,4 @@
+// The public surface of `delay-callback/client-sdk`.
+export { DelayCallbackClient } from './client.js';
+export { DelayCallbackError } from './errors.js';
+export type * from './types.js';

@@ -1,0 +1,162 @@
+/**
+ * Turns a validated request body into a registration: the checks JSON schema
+ * cannot express (exactly one trigger, real dates, the horizon, args depth and
+ * size, header/body key agreement), the resolved trigger time and retry
+ * strategy, the body fingerprint, and the uid.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { stringify } from 'safe-stable-stringify';
+import {
+  DEFAULT_ATTEMPT_TIMEOUT_SECONDS,
+  DEFAULT_RETRY,
+  type DelayCallbackInput,
+  type RetryStrategy,
+} from '../../workflows/contract.js';
+import { ServiceError, validationError } from '../errors.js';
+import type { RegisterBody, RescheduleBody } from '../schemas/callbacks.js';
+
+export interface RegistrationLimits {
+  maxArgsBytes: number;
+  maxHorizonSeconds: number;
+}
+
+export interface Registration {
+  input: DelayCallbackInput;
+  /** Present when the request carries an idempotency key. */
+  idempotency?: { key: string; fingerprint: string };
+}
+
+export const MAX_ARGS_DEPTH = 32;
+
+export function buildRegistration(
+  app: string,
+  body: RegisterBody,
+  headerKey: string | undefined,
+  limits: RegistrationLimits,
+  now: number,
+): Registration {
+  if (body.idempotencyKey !== undefined && headerKey !== undefined && body.idempotencyKey !== headerKey) {
+    throw validationError('idempotencyKey', 'differs from the Idempotency-Key header; send one or make them equal');
+  }
+  const key = body.idempotencyKey ?? headerKey;
+  const triggerAtMs = resolveTriggerTime(body, limits, now);
+  const args = body.args === undefined ? null : body.args;
+  checkArgs(args, limits.maxArgsBytes);
+
+  const fingerprint = key === undefined ? undefined : fingerprintOf(body);
+  const uid = key === undefined || fingerprint === undefined ? randomUUID() : deterministicUid(app, key, fingerprint);
+  return {
+    input: {
+      app,
+      uid,
+      alias: body.alias,
+      args,
+      triggerAt: new Date(triggerAtMs).toISOString(),
+      createdAt: new Date(now).toISOString(),
+      retry: resolveRetry(body.retry),
+      attemptTimeoutSeconds: body.attemptTimeoutSeconds ?? DEFAULT_ATTEMPT_TIMEOUT_SECONDS,
+    },
+    idempotency: key === undefined || fingerprint === undefined ? undefined : { key, fingerprint },
+  };
+}
+
+/** Exactly one of delaySeconds / triggerAt, within the horizon; returns epoch ms. */
+export function resolveTriggerTime(body: RescheduleBody, limits: Pick<RegistrationLimits, 'maxHorizonSeconds'>, now: number): number {
+  const hasDelay = body.delaySeconds !== undefined;
+  const hasTrigger = body.triggerAt !== undefined;
+  if (hasDelay === hasTrigger) {
+    throw new ServiceError(
+      'VALIDATION_FAILED',
+      hasDelay ? 'send delaySeconds or triggerAt, not both' : 'one of delaySeconds or triggerAt is required',
+      [
+        { field: 'delaySeconds', message: hasDelay ? 'conflicts with triggerAt' : 'or triggerAt is required' },
+        { field: 'triggerAt', message: hasDelay ? 'conflicts with delaySeconds' : 'or delaySeconds is required' },
+      ],
+    );
+  }
+  const field = hasDelay ? 'delaySeconds' : 'triggerAt';
+  const at = hasDelay ? now + Math.ceil((body.delaySeconds as number) * 1000) : parseTriggerAt(body.triggerAt as string | number);
+  if (at - now > limits.maxHorizonSeconds * 1000) {
+    throw validationError(field, `is beyond the horizon of ${limits.maxHorizonSeconds} seconds from now`);
+  }
+  return at;
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** RFC 3339 with an offset (a real calendar date), or epoch milliseconds. */
+export function parseTriggerAt(value: string | number): number {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value) || value < 0) throw validationError('triggerAt', 'must be a non-negative integer of epoch milliseconds');
+    return value;
+  }
+  const match = RFC3339.exec(value);
+  if (!match) {
+    throw validationError('triggerAt', 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-24T18:00:00Z or 2026-12-24T19:00:00+01:00');
+  }
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const offset = match[8] ?? 'Z';
+  const calendarOk =
+    month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59;
+  const offsetOk = /^[Zz]$/.test(offset) || (Number(offset.slice(1, 3)) <= 23 && Number(offset.slice(4, 6)) <= 59);
+  const ms = Date.parse(value.toUpperCase());
+  if (!calendarOk || !offsetOk || !Number.isFinite(ms)) throw validationError('triggerAt', `is not a valid date-time ("${value}")`);
+  return ms;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+export function resolveRetry(retry: RegisterBody['retry']): RetryStrategy {
+  if (retry === null) return { ...DEFAULT_RETRY, maxAttempts: 1 };
+  if (retry === undefined) return { ...DEFAULT_RETRY };
+  const intervalSeconds = retry.intervalSeconds ?? DEFAULT_RETRY.intervalSeconds;
+  const resolved: RetryStrategy = {
+    maxAttempts: retry.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
+    backoff: retry.backoff ?? DEFAULT_RETRY.backoff,
+    intervalSeconds,
+    // An explicit interval above the default cap raises the default cap with it.
+    maxIntervalSeconds: retry.maxIntervalSeconds ?? Math.max(DEFAULT_RETRY.maxIntervalSeconds, intervalSeconds),
+  };
+  if (resolved.maxIntervalSeconds < resolved.intervalSeconds) {
+    throw validationError('retry.maxIntervalSeconds', `must be >= retry.intervalSeconds (${resolved.intervalSeconds})`);
+  }
+  return resolved;
+}
+
+function checkArgs(args: unknown, maxBytes: number): void {
+  if (depthOf(args) > MAX_ARGS_DEPTH) throw validationError('args', `is nested deeper than ${MAX_ARGS_DEPTH} levels`);
+  const bytes = Buffer.byteLength(JSON.stringify(args));
+  if (bytes > maxBytes) {
+    throw new ServiceError('PAYLOAD_TOO_LARGE', `args is ${bytes} bytes serialized, more than the ${maxBytes}-byte limit`, [
+      { field: 'args', message: `at most ${maxBytes} bytes`, bytes },
+    ]);
+  }
+}
+
+/** Nesting depth of a JSON value (a scalar is 0), computed without recursion. */
+export function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    max = Math.max(max, depth + 1);
+    if (max > MAX_ARGS_DEPTH) return max;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
+/** The body as sent, minus the key itself: key order and whitespace do not matter. */
+export function fingerprintOf(body: RegisterBody): string {
+  const { idempotencyKey: _key, ...rest } = body;
+  return createHash('sha256').update(stringify(rest) ?? '').digest('hex');
+}
+
+/** Same app, key and body give the same uid, so a retried request finds the workflow it started. */
+export function deterministicUid(app: string, key: string, fingerprint: string): string {
+  const hex = createHash('sha256').update(`${app}\u0000${key}\u0000${fingerprint}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}

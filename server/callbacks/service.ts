@@ -1,0 +1,275 @@
+/**
+ * The callback use cases, independent of HTTP: register (idempotent), read,
+ * cancel, reschedule. State lives in Temporal; Redis only answers for
+ * idempotency keys. Every call to a dependency is bounded in time.
+ */
+import {
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  CALLBACK_FAILED,
+  CALLBACK_FINISHED,
+  CALLBACK_RUNNING,
+  SERVICE_TASK_QUEUE,
+  WORKFLOW_TYPE,
+  callbackWorkflowId,
+  isFinalStatus,
+  cancelUpdate,
+  rescheduleUpdate,
+  searchAttributes,
+  stateQuery,
+  type CallbackState,
+  type CallbackStatus,
+  type DelayCallbackInput,
+} from '../../workflows/contract.js';
+import { ServiceError, callbackNotFound } from '../errors.js';
+import type { IdempotencyStore } from '../idempotency-store.js';
+import type { CallbackDetail, CallbackSummary, RegisterBody, RescheduleBody } from '../schemas/callbacks.js';
+import { callbackLinks, type LinkSettings } from './links.js';
+import { buildRegistration, resolveTriggerTime, type RegistrationLimits } from './registration.js';
+import { initialState, memoOf, readMemo } from './workflow-data.js';
+import { boundedCall, isDependencyUnavailable } from './dependency-calls.js';
+
+export interface CallbackServiceOptions {
+  client: Client;
+  idempotency: IdempotencyStore;
+  links: LinkSettings;
+  limits: RegistrationLimits;
+  /** Bound on each dependency call. */
+  dependencyTimeoutMs: number;
+  /** Clock, for tests. @default Date.now */
+  now?: () => number;
+  /** Called on each outcome, for metrics. */
+  onEvent?: (event: CallbackEvent) => void;
+}
+
+export type CallbackEvent =
+  | { type: 'registered'; app: string; replayed: boolean }
+  | { type: 'cancelled'; app: string }
+  | { type: 'rescheduled'; app: string };
+
+export interface RegisterResult {
+  replayed: boolean;
+  callback: CallbackSummary;
+}
+
+export class CallbackService {
+  private readonly now: () => number;
+
+  constructor(private readonly options: CallbackServiceOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async register(app: string, body: RegisterBody, headerKey: string | undefined): Promise<RegisterResult> {
+    const { input, idempotency } = buildRegistration(app, body, headerKey, this.options.limits, this.now());
+    let claimedHere = false;
+    if (idempotency) {
+      const claim = await this.redisCall(() =>
+        this.options.idempotency.claim(app, idempotency.key, idempotency.fingerprint, input.uid),
+      );
+      if (claim.outcome === 'different-request') {
+        throw new ServiceError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'this idempotency key was already used with a different request body; nothing was registered',
+          [{ uid: claim.uid }],
+        );
+      }
+      claimedHere = claim.outcome === 'claimed';
+    }
+
+    try {
+      const handle = await this.temporalCall(() =>
+        this.options.client.workflow.start(WORKFLOW_TYPE, {
+          taskQueue: SERVICE_TASK_QUEUE,
+          workflowId: callbackWorkflowId(app, input.uid),
+          args: [input],
+          // A uid is never reused, even after its workflow closed: a retried keyed request finds the
+          // existing callback ("already started") instead of registering it twice.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowIdConflictPolicy: 'FAIL',
+          typedSearchAttributes: [
+            { key: searchAttributes.app, value: app },
+            { key: searchAttributes.alias, value: input.alias },
+            { key: searchAttributes.status, value: 'scheduled' },
+            { key: searchAttributes.triggerAt, value: new Date(input.triggerAt) },
+          ],
+          memo: memoOf(input),
+          staticSummary: `${input.alias} of ${app}, due ${input.triggerAt}`,
+        }),
+      );
+      this.options.onEvent?.({ type: 'registered', app, replayed: false });
+      return { replayed: false, callback: this.summaryOf(input, 'scheduled', handle.firstExecutionRunId) };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError && idempotency) {
+        this.options.onEvent?.({ type: 'registered', app, replayed: true });
+        return { replayed: true, callback: await this.summary(app, input.uid) };
+      }
+      if (claimedHere && idempotency && !(err instanceof WorkflowExecutionAlreadyStartedError)) {
+        // Not registered: free the key so the client may retry it with any body. Best effort; the
+        // deterministic uid keeps a retry with the same body safe either way.
+        await this.options.idempotency.release(app, idempotency.key, idempotency.fingerprint, input.uid).catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  async get(app: string, uid: string): Promise<CallbackDetail> {
+    const { state, runId } = await this.readState(app, uid);
+    return this.detailOf(state, runId);
+  }
+
+  async cancel(app: string, uid: string): Promise<{ uid: string; status: 'cancelled' }> {
+    const handle = this.handle(app, uid);
+    try {
+      await this.temporalCall(() => handle.executeUpdate(cancelUpdate, { args: [{ reason: 'cancelled through the API' }] }));
+    } catch (err) {
+      const status = await this.closedStatus(app, uid, err);
+      if (status !== 'cancelled') throw finishedError(status, err);
+    }
+    this.options.onEvent?.({ type: 'cancelled', app });
+    return { uid, status: 'cancelled' };
+  }
+
+  async reschedule(app: string, uid: string, body: RescheduleBody): Promise<CallbackDetail> {
+    const at = resolveTriggerTime(body, this.options.limits, this.now());
+    const handle = this.handle(app, uid);
+    let state: CallbackState;
+    try {
+      state = await this.temporalCall(() =>
+        handle.executeUpdate(rescheduleUpdate, { args: [{ triggerAt: new Date(at).toISOString() }] }),
+      );
+    } catch (err) {
+      throw finishedError(await this.closedStatus(app, uid, err), err);
+    }
+    this.options.onEvent?.({ type: 'rescheduled', app });
+    return this.detailOf(state, undefined);
+  }
+
+  /**
+   * Interprets an update's failure: a validator's rejection becomes 409 CALLBACK_RUNNING, a
+   * closed workflow yields its final status, an unknown one 404. Other errors propagate.
+   */
+  private async closedStatus(app: string, uid: string, err: unknown): Promise<CallbackStatus> {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      if (err.cause.type === CALLBACK_RUNNING) {
+        throw new ServiceError('CALLBACK_RUNNING', 'an attempt of this callback is in flight; try again when it has finished');
+      }
+      if (err.cause.type === CALLBACK_FINISHED) {
+        const details = err.cause.details?.[0] as { status?: CallbackStatus } | undefined;
+        return details?.status ?? 'succeeded';
+      }
+    }
+    if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) {
+      // Gone (unknown uid) or closed between our calls: its recorded outcome decides.
+      return (await this.readState(app, uid)).state.status;
+    }
+    throw err;
+  }
+
+  private async readState(app: string, uid: string): Promise<{ state: CallbackState; runId: string }> {
+    const handle = this.handle(app, uid);
+    const description = await this.describe(app, uid, handle);
+    const runId = description.runId;
+    if (description.status.name === 'RUNNING') {
+      try {
+        return { state: await this.temporalCall(() => handle.query(stateQuery)), runId };
+      } catch (err) {
+        if (isDependencyUnavailable(err)) throw err;
+        // Not queryable yet (its first workflow task has not run): it is still as registered.
+        return { state: await this.temporalCall(() => initialState(handle)), runId };
+      }
+    }
+    return { state: await this.closedState(handle, description), runId };
+  }
+
+  private async closedState(handle: WorkflowHandle, description: WorkflowExecutionDescription): Promise<CallbackState> {
+    try {
+      return (await this.temporalCall(() => handle.result())) as CallbackState;
+    } catch (err) {
+      if (
+        err instanceof WorkflowFailedError &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.type === CALLBACK_FAILED &&
+        err.cause.details?.[0]
+      ) {
+        return err.cause.details[0] as CallbackState;
+      }
+      if (isDependencyUnavailable(err)) throw err;
+      // Terminated, timed out or cancelled by an operator: it will never fire.
+      const state = await this.temporalCall(() => initialState(handle));
+      return { ...state, status: 'cancelled', completedAt: description.closeTime?.toISOString() ?? null };
+    }
+  }
+
+  private async summary(app: string, uid: string): Promise<CallbackSummary> {
+    const handle = this.handle(app, uid);
+    const description = await this.describe(app, uid, handle);
+    const memo = readMemo(description.memo);
+    const attributes = description.typedSearchAttributes;
+    const status = (attributes.get(searchAttributes.status) ?? 'scheduled') as CallbackStatus;
+    const triggerAt = attributes.get(searchAttributes.triggerAt) ?? new Date(memo.triggerAt);
+    return {
+      uid,
+      app,
+      alias: memo.alias,
+      status,
+      triggerAt: triggerAt.toISOString(),
+      createdAt: memo.createdAt,
+      links: callbackLinks(this.options.links, app, uid, description.runId),
+    };
+  }
+
+  private async describe(app: string, uid: string, handle: WorkflowHandle): Promise<WorkflowExecutionDescription> {
+    try {
+      return await this.temporalCall(() => handle.describe());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw callbackNotFound(app, uid);
+      throw err;
+    }
+  }
+
+  private handle(app: string, uid: string): WorkflowHandle {
+    return this.options.client.workflow.getHandle(callbackWorkflowId(app, uid));
+  }
+
+  private summaryOf(input: DelayCallbackInput, status: CallbackStatus, runId: string | undefined): CallbackSummary {
+    return {
+      uid: input.uid,
+      app: input.app,
+      alias: input.alias,
+      status,
+      triggerAt: input.triggerAt,
+      createdAt: input.createdAt,
+      links: callbackLinks(this.options.links, input.app, input.uid, runId),
+    };
+  }
+
+  private detailOf(state: CallbackState, runId: string | undefined): CallbackDetail {
+    return { ...state, links: callbackLinks(this.options.links, state.app, state.uid, runId) };
+  }
+
+  private temporalCall<T>(call: () => Promise<T>): Promise<T> {
+    const timeoutMs = this.options.dependencyTimeoutMs;
+    // The gRPC deadline ends the call on the wire; the outer bound also covers the client's own retries.
+    return boundedCall('temporal', timeoutMs + 250, () => this.options.client.withDeadline(Date.now() + timeoutMs, call));
+  }
+
+  private redisCall<T>(call: () => Promise<T>): Promise<T> {
+    return boundedCall('redis', this.options.dependencyTimeoutMs, call);
+  }
+}
+
+/** 409 for a callback past its waiting states; anything else is not a conflict, so `cause` goes on. */
+function finishedError(status: CallbackStatus, cause: unknown): unknown {
+  if (status === 'running') return new ServiceError('CALLBACK_RUNNING', 'an attempt of this callback is in flight');
+  if (!isFinalStatus(status)) return cause;
+  return new ServiceError('CALLBACK_FINISHED', `the callback has already ${status === 'cancelled' ? 'been cancelled' : status}`, [
+    { status },
+  ]);
+}

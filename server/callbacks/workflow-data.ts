@@ -1,0 +1,59 @@
+/**
+ * What the facade stores beside a callback's workflow (its memo) and how it
+ * rebuilds a callback's state from the workflow's start event when no worker
+ * can answer a query for it (not run yet, or terminated by an operator).
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { CallbackState, DelayCallbackInput, RetryStrategy } from '../../workflows/contract.js';
+
+export type CallbackMemo = {
+  alias: string;
+  createdAt: string;
+  triggerAt: string;
+  retry: RetryStrategy;
+  /** The first characters of the serialized args, for the Web UI. */
+  argsPreview: string;
+};
+
+const ARGS_PREVIEW_CHARS = 200;
+
+export function memoOf(input: DelayCallbackInput): CallbackMemo {
+  const json = JSON.stringify(input.args);
+  return {
+    alias: input.alias,
+    createdAt: input.createdAt,
+    triggerAt: input.triggerAt,
+    retry: input.retry,
+    argsPreview: json.length > ARGS_PREVIEW_CHARS ? `${json.slice(0, ARGS_PREVIEW_CHARS)}…` : json,
+  };
+}
+
+export function readMemo(memo: Record<string, unknown> | undefined): CallbackMemo {
+  return (memo ?? {}) as unknown as CallbackMemo;
+}
+
+/** The state a callback had when registered, from the input of its start event. */
+export async function initialState(handle: WorkflowHandle): Promise<CallbackState> {
+  const { workflowService, options } = handle.client;
+  const page = await workflowService.getWorkflowExecutionHistory({
+    namespace: options.namespace,
+    execution: { workflowId: handle.workflowId },
+    maximumPageSize: 1,
+  });
+  const payload = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!payload) throw new Error(`workflow ${handle.workflowId} has no start event input`);
+  const input = defaultPayloadConverter.fromPayload<DelayCallbackInput>(payload);
+  return {
+    ...input,
+    status: 'scheduled',
+    attempts: 0,
+    lastError: null,
+    nextAttemptAt: null,
+    firedAt: null,
+    latenessMs: null,
+    completedAt: null,
+    result: null,
+    attemptHistory: [],
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Every error the facade answers with, by stable code. The one mapping to HTTP
+ * lives in plugins/errors.ts; everything below it throws these.
+ */
+
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  CALLBACK_NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CALLBACK_RUNNING: 409,
+  CALLBACK_FINISHED: 409,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  DEPENDENCY_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ValidationDetail {
+  field: string;
+  message: string;
+}
+
+export class ServiceError extends Error {
+  readonly statusCode: number;
+  /** Seconds for the Retry-After header (429, 503). */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown[],
+    options?: { cause?: unknown; retryAfterSeconds?: number },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ServiceError';
+    this.statusCode = ERROR_STATUS[code];
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+}
+
+/** 400 VALIDATION_FAILED naming the field. */
+export function validationError(field: string, message: string): ServiceError {
+  return new ServiceError('VALIDATION_FAILED', `${field} ${message}`, [{ field, message } satisfies ValidationDetail]);
+}
+
+export function callbackNotFound(app: string, uid: string): ServiceError {
+  return new ServiceError('CALLBACK_NOT_FOUND', `app "${app}" has no callback "${uid}"`);
+}
+
+/** 503: a dependency did not answer in time; the client may retry after a few seconds. */
+export function dependencyUnavailable(dependency: 'temporal' | 'redis', cause: unknown): ServiceError {
+  const name = dependency === 'temporal' ? 'Temporal' : 'Redis';
+  return new ServiceError('DEPENDENCY_UNAVAILABLE', `${name} is unreachable; retry later`, [{ dependency }], {
+    cause,
+    retryAfterSeconds: 5,
+  });
+}

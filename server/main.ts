@@ -1,0 +1,48 @@
+/**
+ * The facade's entry point: configuration, connections, the service worker
+ * (unless RUN_WORKER=false), listen, and a graceful shutdown on SIGTERM/SIGINT.
+ */
+import { Client } from '@temporalio/client';
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createServiceMetrics } from './metrics.js';
+import { createRedisClient } from './redis.js';
+import { lazyClientConnection } from './temporal/connection.js';
+import { installTemporalRuntime } from './temporal/runtime.js';
+import { superviseServiceWorker } from './worker.js';
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+const config = readConfig();
+installTemporalRuntime(config.logLevel);
+const connection = lazyClientConnection(config.temporal);
+const temporal = new Client({ connection, namespace: config.temporal.namespace });
+const redis = createRedisClient(config.redis.url);
+const metrics = createServiceMetrics();
+
+const app = await buildApp(config, { temporal, redis, metrics, workerState: () => worker?.state() ?? 'disabled' });
+redis.on('error', (err) => app.log.warn({ err: err.message }, 'redis connection error'));
+const worker = config.runWorker ? superviseServiceWorker(config, { metrics, log: app.log }) : undefined;
+if (!worker) app.log.info('RUN_WORKER=false: the service worker runs elsewhere (npm run start:worker)');
+
+closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
+  if (err) app.log.error({ err }, 'shutting down after an error');
+  else app.log.info({ signal }, 'shutting down');
+  await app.close();
+  await worker?.stop();
+  redis.disconnect();
+  await connection.close();
+});
+
+await app.listen({ host: config.host, port: config.port });

@@ -1,0 +1,130 @@
+/**
+ * The service worker: runs the `delayCallback` workflows on the `delay-callback`
+ * task queue (no activities: those run on each application's own worker).
+ * It runs inside the facade by default, or alone (`worker-main.ts`) to scale
+ * separately; a supervisor reconnects and restarts it after a fatal error.
+ */
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker, type InjectedSinks, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { FastifyBaseLogger } from 'fastify';
+import { SERVICE_TASK_QUEUE, type CallbackSinks } from '../workflows/contract.js';
+import type { Config } from './config.js';
+import type { ServiceMetrics } from './metrics.js';
+import { connectNative } from './temporal/connection.js';
+
+export interface ServiceWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  metrics?: ServiceMetrics;
+  /** A prebuilt bundle (tests build one per run); otherwise `workflows/` is bundled at start. */
+  workflowBundle?: { codePath: string };
+  /** Sleeping callbacks are evicted from this cache rather than pinned in memory. @default 1000 */
+  maxCachedWorkflows?: number;
+  /** @default 100 */
+  maxConcurrentWorkflowTaskExecutions?: number;
+  identity?: string;
+}
+
+/** `workflows/index` next to this module (`.ts` when run from source, `.js` when built). */
+export function workflowsPath(): string {
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return fileURLToPath(new URL(`../workflows/index${extension}`, import.meta.url));
+}
+
+function metricsSinks(metrics: ServiceMetrics | undefined): InjectedSinks<CallbackSinks> {
+  const sink = metrics?.sink;
+  // callDuringReplay is false by default: a replayed workflow does not count twice.
+  return {
+    callbackMetrics: {
+      attemptFinished: { fn: (_info, app, outcome) => sink?.attemptFinished(app, outcome) },
+      fired: { fn: (_info, app, latenessMs) => sink?.fired(app, latenessMs) },
+      finished: { fn: (_info, app, status) => sink?.finished(app, status) },
+    },
+  };
+}
+
+export async function createServiceWorker(options: ServiceWorkerOptions): Promise<Worker> {
+  const code: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = options.workflowBundle
+    ? { workflowBundle: options.workflowBundle }
+    : { workflowsPath: workflowsPath() };
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: SERVICE_TASK_QUEUE,
+    ...code,
+    sinks: metricsSinks(options.metrics),
+    maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
+    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 100,
+    identity: options.identity ?? `delay-callback-service@${hostname()}:${process.pid}`,
+    // Workflow tasks are small and frequent: keep a few pollers per worker.
+    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 4 },
+  });
+}
+
+export type ServiceWorkerState = 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface ServiceWorkerHandle {
+  state(): ServiceWorkerState;
+  /** Graceful: in-flight workflow tasks finish. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps a service worker running: connects, creates it, runs it, and after a fatal
+ * error (Temporal gone for long) starts over after a pause, until stopped.
+ */
+export function superviseServiceWorker(
+  config: Config,
+  options: { metrics?: ServiceMetrics; log: FastifyBaseLogger; workflowBundle?: { codePath: string }; retryDelayMs?: number },
+): ServiceWorkerHandle {
+  let state: ServiceWorkerState = 'starting';
+  let current: Worker | undefined;
+  let stopping = false;
+  let wake: (() => void) | undefined;
+
+  const loop = async (): Promise<void> => {
+    while (!stopping) {
+      let connection: NativeConnection | undefined;
+      try {
+        connection = await connectNative(config.temporal);
+        current = await createServiceWorker({
+          connection,
+          namespace: config.temporal.namespace,
+          metrics: options.metrics,
+          workflowBundle: options.workflowBundle,
+          maxCachedWorkflows: config.worker.maxCachedWorkflows,
+          maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+        });
+        if (stopping) break;
+        state = 'running';
+        options.log.info({ taskQueue: SERVICE_TASK_QUEUE }, 'service worker running');
+        await current.run();
+      } catch (err) {
+        if (!stopping) options.log.error({ err }, 'service worker stopped with an error; restarting');
+      } finally {
+        current = undefined;
+        await connection?.close().catch(() => undefined);
+      }
+      if (stopping) break;
+      state = 'starting';
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, options.retryDelayMs ?? 2_000);
+      });
+    }
+    state = 'stopped';
+  };
+  const done = loop();
+
+  return {
+    state: () => state,
+    async stop() {
+      stopping = true;
+      state = 'stopping';
+      wake?.();
+      if (current && current.getState() === 'RUNNING') current.shutdown();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * A whole delay-callback stack inside a test file, against the run's real
+ * Temporal and Redis: the facade listening on a free port, its service worker,
+ * and SDK clients (each an application with its own worker) on demand.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { DelayCallbackClient } from '../../client-sdk/index.js';
+import type { DelayCallbackClientOptions } from '../../client-sdk/types.js';
+import { buildApp } from '../../server/app.js';
+import { loadConfig, type Config } from '../../server/config.js';
+import { createServiceMetrics, type ServiceMetrics } from '../../server/metrics.js';
+import { createRedisClient } from '../../server/redis.js';
+import { installTemporalRuntime } from '../../server/temporal/runtime.js';
+import { superviseServiceWorker, type ServiceWorkerHandle } from '../../server/worker.js';
+import { waitFor } from '../../scripts/lib/wait-for.js';
+
+/** A name no other test (or earlier run) uses: apps, keys, prefixes. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface TestStackOptions {
+  /** Environment on top of the test defaults. */
+  env?: Record<string, string>;
+  /** Run the service worker in this process. @default true */
+  serviceWorker?: boolean;
+}
+
+export interface TestStack {
+  config: Config;
+  app: FastifyInstance;
+  baseUrl: string;
+  temporal: Client;
+  redis: Redis;
+  metrics: ServiceMetrics;
+  worker?: ServiceWorkerHandle;
+  /** An SDK client for `app` (not started). */
+  client(app: string, options?: Partial<DelayCallbackClientOptions>): DelayCallbackClient;
+  /** JSON request to the facade through a real socket. */
+  http(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: any }>;
+  close(): Promise<void>;
+}
+
+export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_UI_URL: inject('temporalUiUrl'),
+    REDIS_URL: inject('redisUrl'),
+    REDIS_KEY_PREFIX: `${uniqueName('dc-test')}:`,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_MAX: '0',
+    ...extra,
+  };
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  installTemporalRuntime('warn');
+  const config = loadConfig(testEnv(options.env));
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const redis = createRedisClient(config.redis.url);
+  await waitFor('redis ready', async () => redis.status === 'ready', { timeoutMs: 10_000 });
+  const metrics = createServiceMetrics({ defaultMetrics: false });
+  const worker =
+    options.serviceWorker === false
+      ? undefined
+      : superviseServiceWorker(config, {
+          metrics,
+          log: pino({ level: 'warn' }),
+          workflowBundle: { codePath: inject('workflowBundlePath') },
+        });
+  const app = await buildApp(config, { temporal, redis, metrics, workerState: worker?.state, logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const baseUrl = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : '';
+  if (worker) await waitFor('service worker running', async () => worker.state() === 'running', { timeoutMs: 30_000 });
+
+  const clients: DelayCallbackClient[] = [];
+  return {
+    config,
+    app,
+    baseUrl,
+    temporal,
+    redis,
+    metrics,
+    worker,
+    client(appName, clientOptions = {}) {
+      const client = new DelayCallbackClient({
+        app: appName,
+        serverUrl: baseUrl,
+        temporal: { address: config.temporal.address },
+        worker: { shutdownGraceTimeMs: 5_000 },
+        ...clientOptions,
+      });
+      clients.push(client);
+      return client;
+    },
+    async http(method, path, body, headers = {}) {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+    },
+    async close() {
+      await Promise.all(clients.map((client) => client.stop()));
+      await app.close();
+      await worker?.stop();
+      redis.disconnect();
+      await connection.close();
+    },
+  };
+}
