@@ -8,5 +8,6 @@ export function installTemporalRuntime(logLevel: string): void {
   if (installed) return;
   installed = true;
   // The SDK logs every worker start and stop at INFO; below debug, WARN keeps our own logs readable.
-  Runtime.install({ logger: new DefaultLogger(logLevel === 'debug' || logLevel === 'trace' ? 'DEBUG' : 'WARN') });
+  const level = ['debug', 'trace'].includes(logLevel) ? 'DEBUG' : ['error', 'fatal', 'silent'].includes(logLevel) ? 'ERROR' : 'WARN';
+  Runtime.install({ logger: new DefaultLogger(level) });
 }

@@ -61,7 +61,7 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
-  installTemporalRuntime('warn');
+  installTemporalRuntime('error');
   const config = loadConfig(testEnv(options.env));
   const connection = await Connection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });

@@ -1,0 +1,54 @@
+/** Stateless processes: a registration outlives the facade, the service worker and the app worker. */
+import { describe, expect, it } from 'vitest';
+import { Recorder, waitForStatus } from '../helpers/recorder.js';
+import { startTestStack, uniqueName } from '../helpers/stack.js';
+
+describe('restarts', () => {
+  it('fires a callback registered before the facade, its worker and the app worker were all replaced', async () => {
+    const app = uniqueName('restart');
+    const first = await startTestStack();
+    const firstClient = first.client(app);
+    const firstRecorder = new Recorder();
+    firstClient.define('ok', firstRecorder.wrap(async () => 'first'));
+    await firstClient.start();
+    const { uid, triggerAt } = await firstClient.register({ alias: 'ok', delaySeconds: 4 });
+    await first.close(); // facade, service worker and app worker all gone before the trigger
+
+    const second = await startTestStack();
+    try {
+      const secondClient = second.client(app);
+      const secondRecorder = new Recorder();
+      secondClient.define('ok', secondRecorder.wrap(async () => 'second'));
+      await secondClient.start();
+      const [run] = await secondRecorder.waitForRuns(uid, 1);
+      expect(run!.at).toBeGreaterThanOrEqual(Date.parse(triggerAt));
+      const done = await waitForStatus(secondClient, uid, 'succeeded');
+      expect(done.result).toBe('second');
+      expect(firstRecorder.runs).toHaveLength(0);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('waits for a worker of the app when none runs at the trigger time, and records the lateness', async () => {
+    const stack = await startTestStack();
+    try {
+      const client = stack.client(uniqueName('noworker'));
+      const recorder = new Recorder();
+      client.define('ok', recorder.wrap(async () => true));
+      const { uid } = await client.register({ alias: 'ok', delaySeconds: 0, retry: null });
+      // The attempt is scheduled on the app's queue and waits there: no failure, no attempt used up.
+      const waiting = await waitForStatus(client, uid, 'running');
+      expect(waiting.attempts).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect((await client.get(uid)).status).toBe('running');
+      await client.start();
+      const done = await waitForStatus(client, uid, 'succeeded');
+      expect(done.attempts).toBe(1);
+      expect(done.latenessMs).toBeGreaterThanOrEqual(2_000);
+      expect(recorder.runsOf(uid)).toHaveLength(1);
+    } finally {
+      await stack.close();
+    }
+  });
+});
