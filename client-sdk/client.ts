@@ -8,7 +8,10 @@ import { DelayCallbackError } from './errors.js';
 import { HttpClient } from './http.js';
 import type {
   Callback,
+  CallbackPage,
+  CallbackStats,
   CallbackSummary,
+  ListFilters,
   DelayCallbackClientOptions,
   RegisterHandlerOptions,
   RegisterParams,
@@ -104,6 +107,29 @@ export class DelayCallbackClient {
         : { triggerAt: params.triggerAt instanceof Date ? params.triggerAt.toISOString() : params.triggerAt }),
     };
     return (await this.http.request<Callback<Args, Result>>({ method: 'PATCH', path: this.path(uid), body, idempotent: true })).body;
+  }
+
+  /** Runs a failed callback again now (same uid, original args and strategy). */
+  async retry<Args = unknown, Result = unknown>(uid: string): Promise<Callback<Args, Result>> {
+    return (await this.http.request<Callback<Args, Result>>({ method: 'POST', path: `${this.path(uid)}/retry`, idempotent: true })).body;
+  }
+
+  /** One page of the app's callbacks, newest first (Temporal visibility: eventually consistent). */
+  async list(filters: ListFilters = {}): Promise<CallbackPage> {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(filters)) {
+      if (value === undefined) continue;
+      query.set(name, value instanceof Date ? value.toISOString() : String(value));
+    }
+    const suffix = query.size > 0 ? `?${query.toString()}` : '';
+    return (await this.http.request<CallbackPage>({ method: 'GET', path: `${this.path()}${suffix}`, idempotent: true })).body;
+  }
+
+  /** Counts by status and the oldest overdue callback (overdue after `overdueAfterSeconds`, default 60). */
+  async stats(options: { overdueAfterSeconds?: number } = {}): Promise<CallbackStats> {
+    const suffix = options.overdueAfterSeconds === undefined ? '' : `?overdueAfterSeconds=${options.overdueAfterSeconds}`;
+    const path = `/v1/apps/${encodeURIComponent(this.app)}/stats${suffix}`;
+    return (await this.http.request<CallbackStats>({ method: 'GET', path, idempotent: true })).body;
   }
 
   private path(uid?: string): string {

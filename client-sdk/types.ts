@@ -31,6 +31,49 @@ export type Callback<Args = unknown, Result = unknown> = Omit<CallbackState, 'ar
   links: CallbackLinks;
 };
 
+/** One page of `list`: newest first. */
+export interface CallbackPage {
+  items: CallbackSummary[];
+  /** Pass to the next `list` call with the same filters; null on the last page. */
+  nextPageToken: string | null;
+}
+
+export interface ListFilters {
+  status?: CallbackStatus;
+  alias?: string;
+  /** Trigger time at or after this instant. */
+  triggerAfter?: Date | string | number;
+  /** Trigger time before this instant. */
+  triggerBefore?: Date | string | number;
+  /** 1..1000. @default 50 */
+  pageSize?: number;
+  pageToken?: string;
+}
+
+/** What `stats` answers. */
+export interface CallbackStats {
+  app: string;
+  /** Every status, zeros included. */
+  counts: Record<CallbackStatus, number>;
+  total: number;
+  /** Callbacks whose trigger passed more than graceSeconds ago without a finished attempt. */
+  overdue: {
+    count: number;
+    graceSeconds: number;
+    oldest: {
+      uid: string;
+      status: CallbackStatus;
+      triggerAt: string;
+      overdueMs: number;
+      /** No worker of the app has picked its attempt up. */
+      waitingForWorker: boolean;
+      links: CallbackLinks;
+    } | null;
+  };
+  /** The app's callbacks in the Temporal Web UI. */
+  links: { webUi: string };
+}
+
 export interface RetryOptions {
   /** All attempts, the first included. @default 10 */
   maxAttempts?: number;

@@ -5,13 +5,14 @@
  *   flaky  fails its first two attempts, then succeeds (watch the retries)
  *   slow   takes args.seconds (default 10) to finish
  */
-import { DelayCallbackClient } from '../client-sdk/index.js';
+import { DelayCallbackClient, temporalOptionsFromEnv } from '../client-sdk/index.js';
 
 const client = new DelayCallbackClient({
   app: process.env.DELAY_CALLBACK_APP ?? 'demo',
   serverUrl: process.env.DELAY_CALLBACK_URL ?? 'http://127.0.0.1:8080',
   token: process.env.DELAY_CALLBACK_TOKEN,
-  temporal: { address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233', namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' },
+  // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS*, TEMPORAL_API_KEY: the same variables as the service.
+  temporal: temporalOptionsFromEnv(),
 });
 
 client.define<unknown[], string>('hello', async (req) => {

@@ -4,7 +4,6 @@
  * caller and passed in, so one Temporal connection and one Redis client serve
  * the whole process.
  */
-import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -15,11 +14,14 @@ import { IdempotencyStore } from './idempotency-store.js';
 import type { ServiceMetrics } from './metrics.js';
 import authPlugin from './plugins/auth.js';
 import docsPlugin from './plugins/docs.js';
-import errorsPlugin from './plugins/errors.js';
+import errorsPlugin, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
 import httpMetricsPlugin from './plugins/http-metrics.js';
+import loggingPlugin, { loggerOptions, requestIdOf } from './plugins/logging.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import { installStrictValidation } from './plugins/validation.js';
 import { callbackRoutes } from './routes/callbacks.js';
+import { listingRoutes } from './routes/listing.js';
+import { CallbackVisibility } from './callbacks/visibility.js';
 import { opsRoutes } from './routes/ops.js';
 import { SERVICE_VERSION } from './version.js';
 
@@ -40,13 +42,17 @@ const BODY_OVERHEAD_BYTES = 16 * 1024;
 
 export async function buildApp(config: Config, deps: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, redact: ['req.headers.authorization'] },
+    logger: deps.logger ?? loggerOptions(config.logLevel),
     bodyLimit: config.maxArgsBytes + BODY_OVERHEAD_BYTES,
     // `__proto__` / `constructor` keys are plain data inside args; elsewhere the schemas reject them as unknown fields.
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // The caller's x-request-id when sane (see requestIdOf), else a fresh UUID.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    // What fails before routing or in Node's HTTP parser gets the error envelope too.
+    frameworkErrors,
+    clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 256 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -58,6 +64,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   });
 
   await app.register(errorsPlugin);
+  await app.register(loggingPlugin);
   await app.register(authPlugin, { appTokens: config.appTokens, adminToken: config.adminToken });
   if (!app.authEnabled) {
     app.log.warn(
@@ -69,21 +76,26 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(httpMetricsPlugin, { metrics: deps.metrics });
   await app.register(docsPlugin, { version: SERVICE_VERSION, authEnabled: app.authEnabled });
 
+  const links = { uiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace, publicUrl: config.publicUrl };
   const service = new CallbackService({
     client: deps.temporal,
     idempotency: new IdempotencyStore(deps.redis, { keyPrefix: config.redis.keyPrefix, ttlSeconds: config.idempotencyTtlSeconds }),
-    links: { uiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace, publicUrl: config.publicUrl },
+    links,
     limits: { maxArgsBytes: config.maxArgsBytes, maxHorizonSeconds: config.maxHorizonSeconds },
     dependencyTimeoutMs: config.dependencyTimeoutMs,
     now: deps.now,
     onEvent: (event) => {
       if (event.type === 'registered') deps.metrics.registrations.inc({ app: event.app, replayed: String(event.replayed) });
       else if (event.type === 'cancelled') deps.metrics.cancels.inc({ app: event.app });
+      else if (event.type === 'redriven') deps.metrics.redrives.inc({ app: event.app });
       else deps.metrics.reschedules.inc({ app: event.app });
     },
   });
 
   await app.register(callbackRoutes, { service });
+  await app.register(listingRoutes, {
+    visibility: new CallbackVisibility(deps.temporal, links, (call) => service.temporalCall(call), deps.now),
+  });
   await app.register(opsRoutes, {
     registry: deps.metrics.registry,
     timeoutMs: config.dependencyTimeoutMs,
@@ -92,7 +104,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
         await deps.redis.ping();
       },
       temporal: async () => {
-        await deps.temporal.workflowService.getSystemInfo({});
+        // A deadline, so a probe against a dead server does not keep retrying after it answered.
+        await deps.temporal.withDeadline(Date.now() + config.dependencyTimeoutMs, () => deps.temporal.workflowService.getSystemInfo({}));
       },
       worker: deps.workerState,
     },

@@ -77,10 +77,10 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'MAX_ARGS_BYTES', default: '65536', description: 'Largest serialized `args` accepted (413 beyond).' },
   { name: 'MAX_HORIZON_SECONDS', default: '315360000', description: 'Furthest trigger time accepted, from now (10 years; 400 beyond).' },
   { name: 'DELAY_CALLBACK_TOKENS', description: 'Per-app bearer tokens: `app=token,app2=token2` (an app may appear twice, for rotation).' },
-  { name: 'DELAY_CALLBACK_TOKENS_FILE', description: 'File of `app=token` lines (`#` comments), merged with the above.' },
+  { name: 'DELAY_CALLBACK_TOKENS_FILE', description: 'File of `app=token` lines (whole-line `#` comments), merged with the above.' },
   { name: 'DELAY_CALLBACK_ADMIN_TOKEN', description: 'One token valid for every app.' },
   { name: 'RATE_LIMIT_MAX', default: '6000', description: 'Requests per token (or per client IP without one) per window; 0 turns limiting off.' },
-  { name: 'RATE_LIMIT_WINDOW', default: '1 minute', description: 'The rate limit window: `500 ms`, `30 s`, `1 minute`, `1 hour`.' },
+  { name: 'RATE_LIMIT_WINDOW', default: '1 minute', description: 'The rate limit window, 1 ms to 1 day: `500 ms`, `30 s`, `1 minute`, `1 hour`.' },
   { name: 'RUN_WORKER', default: 'true', description: 'Run the service worker (the workflows) in the facade process; false to scale it separately.' },
   { name: 'WORKER_MAX_CACHED_WORKFLOWS', default: '1000', description: 'Sticky cache size of the service worker (sleeping callbacks are evicted, not pinned).' },
   { name: 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', default: '100', description: 'Workflow tasks the service worker runs at once.' },
@@ -122,12 +122,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     try {
       parsed = new URL(raw);
     } catch {
-      throw new ConfigError(name, `must be a URL (got "${raw}")`);
+      throw new ConfigError(name, `must be a URL such as ${protocols[0]}//host:port (got "${withoutCredentials(raw)}")`);
     }
     if (!protocols.includes(parsed.protocol)) {
-      throw new ConfigError(name, `must use ${protocols.join(' or ')} (got "${raw}")`);
+      throw new ConfigError(name, `must use ${protocols.join(' or ')} (got "${withoutCredentials(raw)}")`);
     }
     return raw.replace(/\/+$/, '');
+  };
+  /** A value matching `pattern`; `secret` values are never echoed in the message. */
+  const matching = (name: string, pattern: RegExp, what: string, secret = false): string | undefined => {
+    const value = read(name);
+    if (value !== undefined && !pattern.test(value)) {
+      throw new ConfigError(name, `must be ${what}${secret ? '' : ` (got "${value}")`}`);
+    }
+    return value;
   };
   const optionalFile = (name: string): string | undefined => {
     const path = read(name);
@@ -141,28 +149,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 
   const address = required('TEMPORAL_ADDRESS');
-  if (!/^[^\s:/]+:\d{1,5}$/.test(address)) throw new ConfigError('TEMPORAL_ADDRESS', `must be host:port (got "${address}")`);
-  const namespace = required('TEMPORAL_NAMESPACE');
+  const addressPort = /^(?:[^\s:/[\]]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/.exec(address)?.[1];
+  if (addressPort === undefined || Number(addressPort) < 1 || Number(addressPort) > 65_535) {
+    throw new ConfigError('TEMPORAL_ADDRESS', `must be host:port with a port from 1 to 65535 (got "${address}")`);
+  }
+  const namespace = matching('TEMPORAL_NAMESPACE', NAMESPACE, 'a Temporal namespace name (letters, digits, . _ -)') ?? required('TEMPORAL_NAMESPACE');
   const tlsPaths = {
     caPath: optionalFile('TEMPORAL_TLS_CA_PATH'),
     certPath: optionalFile('TEMPORAL_TLS_CERT_PATH'),
     keyPath: optionalFile('TEMPORAL_TLS_KEY_PATH'),
-    serverName: read('TEMPORAL_TLS_SERVER_NAME'),
+    serverName: matching('TEMPORAL_TLS_SERVER_NAME', HOSTNAME, 'a DNS name'),
   };
   if (Boolean(tlsPaths.certPath) !== Boolean(tlsPaths.keyPath)) {
     throw new ConfigError(tlsPaths.certPath ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH', 'must be set together with its pair (client certificate and key)');
   }
-  const apiKey = read('TEMPORAL_API_KEY');
+  const apiKey = matching('TEMPORAL_API_KEY', VISIBLE_ASCII, 'visible ASCII characters without spaces', true);
   const tlsOn = bool('TEMPORAL_TLS') || Object.values(tlsPaths).some(Boolean) || apiKey !== undefined;
 
   const logLevel = required('LOG_LEVEL');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`);
   }
-  const keyPrefix = required('REDIS_KEY_PREFIX');
+  const keyPrefix = matching('REDIS_KEY_PREFIX', /^[\x21-\x7E]{1,128}$/, '1 to 128 visible ASCII characters') ?? required('REDIS_KEY_PREFIX');
 
   return {
-    host: required('HOST'),
+    host: matching('HOST', /^[A-Za-z0-9.:%_-]+$/, 'a host name or IP address to bind, such as 127.0.0.1 or 0.0.0.0') ?? required('HOST'),
     port: integer('PORT', 0, 65_535),
     logLevel,
     temporal: {
@@ -177,7 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxArgsBytes: integer('MAX_ARGS_BYTES', 2, 1_048_576),
     maxHorizonSeconds: integer('MAX_HORIZON_SECONDS', 1, 100 * 365 * 86_400),
     appTokens: parseTokens(env, read),
-    adminToken: read('DELAY_CALLBACK_ADMIN_TOKEN'),
+    adminToken: matching('DELAY_CALLBACK_ADMIN_TOKEN', VISIBLE_ASCII, 'visible ASCII characters without spaces', true),
     rateLimit: { max: integer('RATE_LIMIT_MAX', 0, 100_000_000), windowMs: parseDuration('RATE_LIMIT_WINDOW', required('RATE_LIMIT_WINDOW')) },
     runWorker: bool('RUN_WORKER'),
     worker: {
@@ -187,6 +198,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dependencyTimeoutMs: integer('DEPENDENCY_TIMEOUT_MS', 100, 120_000),
     publicUrl: read('PUBLIC_URL') === undefined ? undefined : url('PUBLIC_URL', ['http:', 'https:']),
   };
+}
+
+const VISIBLE_ASCII = /^[\x21-\x7E]+$/;
+const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/;
+
+/** A URL for an error message: a password in it (redis://:secret@host) is not printed. */
+function withoutCredentials(raw: string): string {
+  return raw.replace(/\/\/[^/@]*@/, '//***@');
 }
 
 function stripUndefined<T extends object>(value: T): T {
@@ -204,21 +224,23 @@ const DURATION_UNITS_MS: Record<string, number> = {
 export function parseDuration(variable: string, raw: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw.trim());
   const factor = match ? (match[2] ? DURATION_UNITS_MS[match[2].toLowerCase()] : 1) : undefined;
-  if (!match || factor === undefined || Number(match[1]) <= 0) {
-    throw new ConfigError(variable, `must be a duration such as "1 minute", "30 s" or "500 ms" (got "${raw}")`);
+  const ms = match && factor !== undefined ? Math.round(Number(match[1]) * factor) : Number.NaN;
+  // Up to a day: longer windows overflow the timers that reset the counters.
+  if (!(ms >= 1 && ms <= 86_400_000)) {
+    throw new ConfigError(variable, `must be a duration from 1 ms to 1 day such as "1 minute", "30 s" or "500 ms" (got "${raw}")`);
   }
-  return Math.round(Number(match[1]) * factor);
+  return ms;
 }
 
 function parseTokens(env: NodeJS.ProcessEnv, read: (name: string) => string | undefined): Map<string, string[]> {
   const tokens = new Map<string, string[]>();
-  const add = (variable: string, entry: string): void => {
+  const add = (variable: string, entry: string, where = 'an entry'): void => {
     const eq = entry.indexOf('=');
     const app = entry.slice(0, eq).trim();
     const token = entry.slice(eq + 1).trim();
-    if (eq < 0 || !APP_NAME_PATTERN_RE.test(app) || token === '') {
+    if (eq < 0 || !APP_NAME_PATTERN_RE.test(app) || !VISIBLE_ASCII.test(token)) {
       // Never echo the entry: it may hold a token.
-      throw new ConfigError(variable, 'has an entry that is not app=token with a valid app name and a non-empty token');
+      throw new ConfigError(variable, `has ${where} that is not app=token with a valid app name and a token of visible ASCII characters`);
     }
     tokens.set(app, [...(tokens.get(app) ?? []), token]);
   };
@@ -233,10 +255,11 @@ function parseTokens(env: NodeJS.ProcessEnv, read: (name: string) => string | un
     } catch (err) {
       throw new ConfigError('DELAY_CALLBACK_TOKENS_FILE', `names a file that cannot be read: ${(err as Error).message}`);
     }
-    for (const line of text.split(/\r?\n/)) {
+    // Whole-line comments only: a token may contain '#'.
+    text.split(/\r?\n/).forEach((line, index) => {
       const trimmed = line.trim();
-      if (trimmed && !trimmed.startsWith('#')) add('DELAY_CALLBACK_TOKENS_FILE', trimmed);
-    }
+      if (trimmed && !trimmed.startsWith('#')) add('DELAY_CALLBACK_TOKENS_FILE', trimmed, `line ${index + 1}`);
+    });
   }
   return tokens;
 }

@@ -31,7 +31,9 @@ const temporal = new Client({ connection, namespace: config.temporal.namespace }
 const redis = createRedisClient(config.redis.url);
 const metrics = createServiceMetrics();
 
-const app = await buildApp(config, { temporal, redis, metrics, workerState: () => worker?.state() ?? 'disabled' });
+// With RUN_WORKER=false the worker runs elsewhere and is no part of this process's readiness.
+const workerState = config.runWorker ? () => worker?.state() ?? 'starting' : undefined;
+const app = await buildApp(config, { temporal, redis, metrics, workerState });
 redis.on('error', (err) => app.log.warn({ err: err.message }, 'redis connection error'));
 const worker = config.runWorker ? superviseServiceWorker(config, { metrics, log: app.log }) : undefined;
 if (!worker) app.log.info('RUN_WORKER=false: the service worker runs elsewhere (npm run start:worker)');

@@ -59,6 +59,7 @@ export async function createServiceWorker(options: ServiceWorkerOptions): Promis
     identity: options.identity ?? `delay-callback-service@${hostname()}:${process.pid}`,
     // Workflow tasks are small and frequent: keep a few pollers per worker.
     workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 4 },
+    ...benchOverrides(), // BENCH-EXPERIMENT (temporary)
   });
 }
 
@@ -127,4 +128,10 @@ export function superviseServiceWorker(
       await done;
     },
   };
+}
+
+// BENCH-EXPERIMENT (temporary): tuning knobs for the benchmark's experiments.
+function benchOverrides(): Partial<WorkerOptions> {
+  const raw = process.env.BENCH_SERVICE_WORKER_OPTIONS;
+  return raw ? (JSON.parse(raw) as Partial<WorkerOptions>) : {};
 }

@@ -84,15 +84,15 @@ export function resolveTriggerTime(body: RescheduleBody, limits: Pick<Registrati
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
-/** RFC 3339 with an offset (a real calendar date), or epoch milliseconds. */
-export function parseTriggerAt(value: string | number): number {
+/** RFC 3339 with an offset (a real calendar date), or epoch milliseconds; errors name `field`. */
+export function parseTriggerAt(value: string | number, field = 'triggerAt'): number {
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value) || value < 0) throw validationError('triggerAt', 'must be a non-negative integer of epoch milliseconds');
+    if (!Number.isSafeInteger(value) || value < 0) throw validationError(field, 'must be a non-negative integer of epoch milliseconds');
     return value;
   }
   const match = RFC3339.exec(value);
   if (!match) {
-    throw validationError('triggerAt', 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-24T18:00:00Z or 2026-12-24T19:00:00+01:00');
+    throw validationError(field, 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-24T18:00:00Z or 2026-12-24T19:00:00+01:00');
   }
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   const offset = match[8] ?? 'Z';
@@ -100,7 +100,7 @@ export function parseTriggerAt(value: string | number): number {
     month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59;
   const offsetOk = /^[Zz]$/.test(offset) || (Number(offset.slice(1, 3)) <= 23 && Number(offset.slice(4, 6)) <= 59);
   const ms = Date.parse(value.toUpperCase());
-  if (!calendarOk || !offsetOk || !Number.isFinite(ms)) throw validationError('triggerAt', `is not a valid date-time ("${value}")`);
+  if (!calendarOk || !offsetOk || !Number.isFinite(ms)) throw validationError(field, `is not a valid date-time ("${value}")`);
   return ms;
 }
 

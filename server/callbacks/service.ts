@@ -12,6 +12,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import {
   CALLBACK_FAILED,
   CALLBACK_FINISHED,
@@ -36,6 +37,9 @@ import { buildRegistration, resolveTriggerTime, type RegistrationLimits } from '
 import { initialState, memoOf, readMemo } from './workflow-data.js';
 import { boundedCall, isDependencyUnavailable } from './dependency-calls.js';
 
+// @temporalio/proto is CommonJS: named imports do not work under plain Node ESM.
+const { EventType, ResetReapplyType } = proto.temporal.api.enums.v1;
+
 export interface CallbackServiceOptions {
   client: Client;
   idempotency: IdempotencyStore;
@@ -52,7 +56,8 @@ export interface CallbackServiceOptions {
 export type CallbackEvent =
   | { type: 'registered'; app: string; replayed: boolean }
   | { type: 'cancelled'; app: string }
-  | { type: 'rescheduled'; app: string };
+  | { type: 'rescheduled'; app: string }
+  | { type: 'redriven'; app: string };
 
 export interface RegisterResult {
   replayed: boolean;
@@ -149,6 +154,26 @@ export class CallbackService {
     }
     this.options.onEvent?.({ type: 'rescheduled', app });
     return this.detailOf(state, undefined);
+  }
+
+  /**
+   * Redrive: a failed callback runs again now, with its original args and strategy, under the
+   * same uid. Temporal's reset starts a new run from the workflow's first task; the failed run
+   * stays in the history. Signals sent to the failed run are not carried over.
+   */
+  async retry(app: string, uid: string): Promise<CallbackDetail> {
+    const handle = this.handle(app, uid);
+    const description = await this.describe(app, uid, handle);
+    if (description.status.name !== 'FAILED') {
+      const { state } = await this.readState(app, uid);
+      throw new ServiceError('CALLBACK_NOT_FAILED', `only a failed callback can be retried; this one is ${state.status}`, [
+        { status: state.status },
+      ]);
+    }
+    const newRunId = await this.temporalCall(() => resetToFirstWorkflowTask(handle, description.runId));
+    this.options.onEvent?.({ type: 'redriven', app });
+    const { state } = await this.readState(app, uid);
+    return this.detailOf(state, newRunId);
   }
 
   /**
@@ -254,7 +279,8 @@ export class CallbackService {
     return { ...state, links: callbackLinks(this.options.links, state.app, state.uid, runId) };
   }
 
-  private temporalCall<T>(call: () => Promise<T>): Promise<T> {
+  /** A Temporal call bounded like every other one of this service (for the visibility queries). */
+  temporalCall<T>(call: () => Promise<T>): Promise<T> {
     const timeoutMs = this.options.dependencyTimeoutMs;
     // The gRPC deadline ends the call on the wire; the outer bound also covers the client's own retries.
     return boundedCall('temporal', timeoutMs + 250, () => this.options.client.withDeadline(Date.now() + timeoutMs, call));
@@ -266,6 +292,25 @@ export class CallbackService {
 }
 
 /** 409 for a callback past its waiting states; anything else is not a conflict, so `cause` goes on. */
+/** Resets a run to the end of its first workflow task; resolves with the new run's id. */
+async function resetToFirstWorkflowTask(handle: WorkflowHandle, runId: string): Promise<string> {
+  const { workflowService, options } = handle.client;
+  const execution = { workflowId: handle.workflowId, runId };
+  const page = await workflowService.getWorkflowExecutionHistory({ namespace: options.namespace, execution, maximumPageSize: 20 });
+  const firstTask = page.history?.events?.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+  if (!firstTask?.eventId) throw new Error(`workflow ${handle.workflowId} has no completed workflow task to reset to`);
+  const response = await workflowService.resetWorkflowExecution({
+    namespace: options.namespace,
+    workflowExecution: execution,
+    workflowTaskFinishEventId: firstTask.eventId,
+    reason: 'redrive through the delay-callback API',
+    // The same failed run redriven twice (two racing requests) is one reset.
+    requestId: `redrive-${runId}`,
+    resetReapplyType: ResetReapplyType.RESET_REAPPLY_TYPE_NONE,
+  });
+  return response.runId ?? runId;
+}
+
 function finishedError(status: CallbackStatus, cause: unknown): unknown {
   if (status === 'running') return new ServiceError('CALLBACK_RUNNING', 'an attempt of this callback is in flight');
   if (!isFinalStatus(status)) return cause;

@@ -20,6 +20,8 @@ declare module 'fastify' {
     authorizeApp: (request: FastifyRequest) => Promise<void>;
     /** False when no token is configured (open mode). */
     authEnabled: boolean;
+    /** True when `token` is a configured app or admin token (the rate limit counts per known token). */
+    isKnownToken: (token: string) => boolean;
   }
 }
 
@@ -38,6 +40,10 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     known.reduce((found, entry) => timingSafeEqual(candidate, entry) || found, false);
 
   app.decorate('authEnabled', enabled);
+  app.decorate('isKnownToken', (token: string) => {
+    const candidate = digest(token);
+    return matches(candidate, admin ? [...allDigests, admin] : allDigests);
+  });
   app.decorate('authorizeApp', async (request: FastifyRequest) => {
     const match = BEARER.exec(request.headers.authorization ?? '');
     if (!enabled) return;

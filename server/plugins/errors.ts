@@ -3,6 +3,7 @@
  * envelope `{"error": {"code", "message", "details"}}`. Client errors go through
  * with their code; anything unexpected is logged and hidden behind a 500.
  */
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ERROR_STATUS, ServiceError, type ErrorCode, type ValidationDetail } from '../errors.js';
@@ -69,6 +70,11 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) return send(reply, 400, validationEnvelope(fastifyError));
     const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+    if (mapped === 'UNSUPPORTED_MEDIA_TYPE') {
+      const sent = request.headers['content-type'];
+      const message = sent === undefined ? 'a body needs Content-Type: application/json' : 'only application/json bodies are accepted';
+      return send(reply, 415, errorEnvelopeFor(mapped, message, sent === undefined ? undefined : [{ contentType: sent.slice(0, 100) }]));
+    }
     if (mapped) return send(reply, ERROR_STATUS[mapped], errorEnvelopeFor(mapped, fastifyError.message));
     if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
       // A client error raised by Fastify or a plugin that has no code of ours: keep its status.
@@ -87,12 +93,58 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
 export default fp(errorsPlugin, { name: 'errors' });
 
 /**
+ * Fastify's `frameworkErrors` option: errors raised before routing (a path that is not valid
+ * percent-encoding, a bad constraint) get the envelope too instead of Fastify's own body.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  // Fastify's own messages quote the whole path: keep the answer short.
+  const message = FRAMEWORK_MESSAGES[error.code] ?? 'the path cannot be routed';
+  void send(reply, 400, errorEnvelopeFor('VALIDATION_FAILED', message, [{ field: 'path', message }]));
+}
+
+const FRAMEWORK_MESSAGES: Record<string, string> = {
+  FST_ERR_BAD_URL: 'the path is not valid percent-encoded UTF-8',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path segment is too long',
+};
+
+const CLIENT_ERRORS: Record<string, { status: number; reason: string; code: ErrorCode; message: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, reason: 'Request Header Fields Too Large', code: 'HEADERS_TOO_LARGE', message: 'the request headers are too large' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, reason: 'Request Timeout', code: 'REQUEST_TIMEOUT', message: 'the request was not received in time' },
+};
+const MALFORMED = { status: 400, reason: 'Bad Request', code: 'MALFORMED_REQUEST' as ErrorCode, message: 'the request is not valid HTTP/1.1' };
+
+/**
+ * Fastify's `clientErrorHandler` option: what Node's HTTP parser refuses before the app sees it
+ * (bad request line, bad header, oversized headers) is answered with the envelope as well, and the
+ * connection closed. The raw packet is never logged: it may hold a bearer token.
+ */
+export function clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const answer = (error.code ? CLIENT_ERRORS[error.code] : undefined) ?? MALFORMED;
+  this.log.debug({ code: error.code, status: answer.status }, 'refused malformed HTTP request');
+  const body = JSON.stringify(errorEnvelopeFor(answer.code, answer.message));
+  // As Node does: no answer once a response to this request has begun (it would corrupt it).
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  socket.end(
+    `HTTP/1.1 ${answer.status} ${answer.reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  // A client still sending gets a FIN, not a reset that could eat the answer; a silent one is dropped.
+  socket.setTimeout(2_000, () => socket.destroy());
+}
+
+/**
  * Answers 405 with the envelope and an `Allow` header for the methods a path does not
  * support (Fastify itself would answer 404).
  */
 export function methodNotAllowed(app: FastifyInstance, url: string, allowed: readonly string[]): void {
-  const all = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
-  const others = all.filter((method) => !allowed.includes(method));
+  // HEAD comes with GET (Fastify answers it); without GET it is not allowed either.
+  const all = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+  const others = all.filter((method) => !allowed.includes(method) && !(method === 'HEAD' && allowed.includes('GET')));
   app.route({
     method: others,
     url,

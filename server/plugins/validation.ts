@@ -1,11 +1,12 @@
 /**
  * Strict validation: JSON bodies are never coerced ("3" is not a number, true is
  * not 1) and unknown fields are rejected, not stripped. Path and query values
- * arrive as strings, so only they are coerced.
+ * arrive as strings, so only they are coerced. Bodies are JSON only.
  */
 import { Ajv, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
+import { ServiceError } from '../errors.js';
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -16,8 +17,45 @@ function makeAjv(coerceTypes: Options['coerceTypes']): Ajv {
   return ajv;
 }
 
+/**
+ * JSON as `JSON.parse` reads it (a leading BOM dropped): `__proto__` / `constructor` keys become
+ * plain own properties, which the schemas reject outside `args`. An empty body is no body, so a
+ * DELETE sent with `Content-Type: application/json` and nothing else is not an error.
+ */
+function parseJson(_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.trim() === '') {
+    done(null, undefined);
+    return;
+  }
+  try {
+    done(null, JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text));
+  } catch (err) {
+    done(new ServiceError('MALFORMED_JSON', `the body is not valid JSON: ${(err as Error).message}`));
+  }
+}
+
+/** A route with a body schema wants JSON: no Content-Type at all is 415, like a wrong one. */
+const requireContentType: preValidationAsyncHookHandler = async (request) => {
+  if (request.headers['content-type'] === undefined) {
+    throw new ServiceError('UNSUPPORTED_MEDIA_TYPE', 'a body needs Content-Type: application/json');
+  }
+};
+
+function asArray<T>(value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
 export function installStrictValidation(app: FastifyInstance): void {
   const bodies = makeAjv(false);
   const strings = makeAjv('array');
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodies : strings).compile(schema));
+
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
+  app.addHook('onRoute', (route) => {
+    if (route.schema?.body !== undefined) {
+      route.preValidation = [requireContentType, ...asArray(route.preValidation)];
+    }
+  });
 }

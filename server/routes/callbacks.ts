@@ -104,6 +104,29 @@ export const callbackRoutes: FastifyPluginAsyncTypebox<CallbackRoutesOptions> = 
     },
   );
 
-  methodNotAllowed(app, '/v1/apps/:app/callbacks', ['POST']);
+  app.post(
+    '/v1/apps/:app/callbacks/:uid/retry',
+    {
+      schema: {
+        summary: 'Redrive a failed callback',
+        description:
+          'Runs a failed callback again now, with its original args and retry strategy, under the same uid (a new run of its ' +
+          'workflow; the failed run stays in the history). 409 CALLBACK_NOT_FAILED otherwise. Send no body.',
+        tags: TAGS,
+        params: CallbackParams,
+        response: { 200: CallbackDetail, ...errorResponses(400, 401, 403, 404, 409, 429, 503) },
+      },
+    },
+    async (request) => {
+      const callback = await service.retry(request.params.app, request.params.uid);
+      request.log.info({ uid: callback.uid }, 'callback redriven');
+      return callback;
+    },
+  );
+
+  // Every method a path does not serve answers 405 (the list and stats GETs live in routes/listing.ts).
+  methodNotAllowed(app, '/v1/apps/:app/callbacks', ['GET', 'POST']);
   methodNotAllowed(app, '/v1/apps/:app/callbacks/:uid', ['GET', 'DELETE', 'PATCH']);
+  methodNotAllowed(app, '/v1/apps/:app/callbacks/:uid/retry', ['POST']);
+  methodNotAllowed(app, '/v1/apps/:app/stats', ['GET']);
 };

@@ -17,33 +17,69 @@ export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 export const AppParams = Type.Object({ app: AppName }, { additionalProperties: false });
 export const CallbackParams = Type.Object({ app: AppName, uid: Uid }, { additionalProperties: false });
 
-const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'Malformed JSON or a schema violation (VALIDATION_FAILED naming the field).',
-  401: 'Missing or wrong bearer token (UNAUTHORIZED).',
-  403: 'The token belongs to another app (FORBIDDEN).',
-  404: 'Unknown callback (CALLBACK_NOT_FOUND).',
-  409: 'Conflict with the state of the callback or with an idempotency key.',
-  413: 'Body or args larger than the limit (PAYLOAD_TOO_LARGE).',
-  415: 'Content type other than application/json (UNSUPPORTED_MEDIA_TYPE).',
-  429: 'Rate limited (RATE_LIMITED); see Retry-After.',
-  503: 'Temporal or Redis unreachable (DEPENDENCY_UNAVAILABLE); see Retry-After.',
+interface ErrorDoc {
+  description: string;
+  example: { code: string; message: string; details?: unknown[] };
+}
+
+/** What each error status means on the callback routes, with an example envelope. */
+const ERROR_DOCS: Record<number, ErrorDoc> = {
+  400: {
+    description: 'Malformed JSON (MALFORMED_JSON) or a schema violation (VALIDATION_FAILED naming the field in details).',
+    example: { code: 'VALIDATION_FAILED', message: 'body.delaySeconds must be >= 0', details: [{ field: 'body.delaySeconds', message: 'must be >= 0' }] },
+  },
+  401: {
+    description: 'Missing, malformed or unknown bearer token (UNAUTHORIZED); the answer carries WWW-Authenticate.',
+    example: { code: 'UNAUTHORIZED', message: 'unknown token' },
+  },
+  403: { description: 'The token belongs to another app (FORBIDDEN).', example: { code: 'FORBIDDEN', message: 'this token is not valid for app "orders"' } },
+  404: {
+    description: 'No callback of this app has this uid (CALLBACK_NOT_FOUND).',
+    example: { code: 'CALLBACK_NOT_FOUND', message: 'app "orders" has no callback "3f1c2a9e-4b7d-4d2e-9a51-0c8e6f2b7d10"' },
+  },
+  409: {
+    description:
+      'Conflict: CALLBACK_RUNNING (an attempt is in flight), CALLBACK_FINISHED (details: [{status}]) or IDEMPOTENCY_KEY_REUSED (same key, different body).',
+    example: { code: 'CALLBACK_FINISHED', message: 'the callback has already succeeded', details: [{ status: 'succeeded' }] },
+  },
+  413: {
+    description: 'Body or serialized args larger than the limit (PAYLOAD_TOO_LARGE).',
+    example: { code: 'PAYLOAD_TOO_LARGE', message: 'args is 70000 bytes serialized, more than the 65536-byte limit' },
+  },
+  415: {
+    description: 'A body without Content-Type: application/json (UNSUPPORTED_MEDIA_TYPE).',
+    example: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'only application/json bodies are accepted', details: [{ contentType: 'text/plain' }] },
+  },
+  429: {
+    description: 'Rate limited per token (RATE_LIMITED); retry after Retry-After seconds.',
+    example: { code: 'RATE_LIMITED', message: 'rate limit of 6000 requests per 1 minute exceeded; retry later' },
+  },
+  503: {
+    description: 'Temporal or Redis did not answer in time (DEPENDENCY_UNAVAILABLE, details name which); retry after Retry-After seconds.',
+    example: { code: 'DEPENDENCY_UNAVAILABLE', message: 'Temporal is unreachable; retry later', details: [{ dependency: 'temporal' }] },
+  },
 };
 
 /** The one error shape: `{"error": {"code", "message", "details"}}`. */
-export function errorEnvelope(description: string, example = { code: 'VALIDATION_FAILED', message: 'body/alias must match pattern' }): TSchema {
+export function errorEnvelope(description: string, example: ErrorDoc['example'] = ERROR_DOCS[400]!.example): TSchema {
   return Type.Object(
     {
       error: Type.Object({
         code: Type.String({ description: 'Stable machine-readable code.' }),
         message: Type.String({ description: 'Human sentence.' }),
-        details: Type.Optional(Type.Array(Type.Unknown())),
+        details: Type.Optional(Type.Array(Type.Unknown(), { description: 'Per-field problems or context, when there are any.' })),
       }),
     },
     { description, examples: [{ error: example }] },
   );
 }
 
-/** Error responses of a route, each documented with the envelope. */
+/** Error responses of a route, each documented with the envelope and an example. */
 export function errorResponses(...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((status) => [status, errorEnvelope(ERROR_DESCRIPTIONS[status] ?? 'Error.')]));
+  return Object.fromEntries(
+    statuses.map((status) => {
+      const doc = ERROR_DOCS[status];
+      return [status, doc ? errorEnvelope(doc.description, doc.example) : errorEnvelope('Error.')];
+    }),
+  );
 }

@@ -1,0 +1,83 @@
+/**
+ * Temporal visibility queries for an app's callbacks, and the page tokens we
+ * hand out for them. Pure: no I/O, so every query shape is unit-tested.
+ *
+ * A callback's status is its CallbackStatus search attribute while its workflow
+ * runs or once it closed normally; a workflow an operator terminated (or that
+ * timed out) will never fire and counts as cancelled, as GET reports it.
+ */
+import { createHash } from 'node:crypto';
+import { WORKFLOW_TYPE, isFinalStatus, type CallbackStatus } from '../../workflows/contract.js';
+import { validationError } from '../errors.js';
+
+export interface ListFilters {
+  status?: CallbackStatus;
+  alias?: string;
+  /** Epoch ms, inclusive. */
+  triggerAfter?: number;
+  /** Epoch ms, exclusive. */
+  triggerBefore?: number;
+}
+
+const ABANDONED_STATUSES = "('Terminated', 'TimedOut', 'Canceled')";
+const ABANDONED = `ExecutionStatus IN ${ABANDONED_STATUSES}`;
+
+/** Visibility condition for callbacks in `status`. App names, aliases and statuses are pattern-checked before. */
+export function statusCondition(status: CallbackStatus): string {
+  if (status === 'cancelled') return `(CallbackStatus = 'cancelled' OR ${ABANDONED})`;
+  if (isFinalStatus(status)) return `CallbackStatus = '${status}' AND ExecutionStatus NOT IN ${ABANDONED_STATUSES}`;
+  return `CallbackStatus = '${status}' AND ExecutionStatus = 'Running'`;
+}
+
+export function listQuery(app: string, filters: ListFilters = {}): string {
+  const conditions = [`WorkflowType = '${WORKFLOW_TYPE}'`, `CallbackApp = '${app}'`];
+  if (filters.status) conditions.push(statusCondition(filters.status));
+  if (filters.alias) conditions.push(`CallbackAlias = '${filters.alias}'`);
+  if (filters.triggerAfter !== undefined) conditions.push(`CallbackTriggerAt >= '${new Date(filters.triggerAfter).toISOString()}'`);
+  if (filters.triggerBefore !== undefined) conditions.push(`CallbackTriggerAt < '${new Date(filters.triggerBefore).toISOString()}'`);
+  return conditions.join(' AND ');
+}
+
+/** Callbacks whose trigger time passed more than `graceMs` ago and that have not finished an attempt yet. */
+export function overdueQuery(app: string, now: number, graceMs: number): string {
+  return [
+    `WorkflowType = '${WORKFLOW_TYPE}'`,
+    `CallbackApp = '${app}'`,
+    `ExecutionStatus = 'Running'`,
+    `CallbackStatus IN ('scheduled', 'running')`,
+    `CallbackTriggerAt < '${new Date(now - graceMs).toISOString()}'`,
+  ].join(' AND ');
+}
+
+/** What the Web UI's list shows for one app. */
+export function appUiQuery(app: string): string {
+  return `CallbackApp = "${app}"`;
+}
+
+interface PageTokenBody {
+  /** Which query the token continues. */
+  q: string;
+  /** Temporal's own token, base64. */
+  t: string;
+}
+
+const queryId = (query: string): string => createHash('sha256').update(query).digest('base64url').slice(0, 16);
+
+export function encodePageToken(query: string, temporalToken: Uint8Array): string {
+  const body: PageTokenBody = { q: queryId(query), t: Buffer.from(temporalToken).toString('base64') };
+  return Buffer.from(JSON.stringify(body)).toString('base64url');
+}
+
+/** Temporal's token inside one of ours; 400 for a token we did not issue for this very query. */
+export function decodePageToken(query: string, token: string): Uint8Array {
+  let body: Partial<PageTokenBody> | undefined;
+  try {
+    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<PageTokenBody>;
+  } catch {
+    body = undefined;
+  }
+  if (!body || typeof body.t !== 'string' || body.q !== queryId(query) || body.t === '') {
+    throw validationError('query.pageToken', 'was not issued by this service for this listing');
+  }
+  return Buffer.from(body.t, 'base64');
+}

@@ -1,0 +1,175 @@
+/**
+ * Listing and statistics of an app's callbacks, from Temporal visibility (no
+ * store of ours): newest first, Temporal's page tokens wrapped in ours, counts
+ * by status, and the oldest overdue callback (a stuck-queue detector).
+ */
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import {
+  CALLBACK_STATUSES,
+  callbackWorkflowId,
+  searchAttributes,
+  type CallbackStatus,
+} from '../../workflows/contract.js';
+import { validationError } from '../errors.js';
+import { callbackLinks, workflowListUiUrl, type LinkSettings } from './links.js';
+import { appUiQuery, decodePageToken, encodePageToken, listQuery, overdueQuery, statusCondition, type ListFilters } from './visibility-query.js';
+import type { CallbackMemo } from './workflow-data.js';
+
+type RawExecution = temporal.api.workflow.v1.IWorkflowExecutionInfo;
+
+export interface CallbackListItem {
+  uid: string;
+  app: string;
+  alias: string;
+  status: CallbackStatus;
+  triggerAt: string;
+  createdAt: string;
+  links: { self: string; webUi: string };
+}
+
+export interface CallbackPage {
+  items: CallbackListItem[];
+  nextPageToken: string | null;
+}
+
+export interface OverdueCallback {
+  uid: string;
+  status: CallbackStatus;
+  triggerAt: string;
+  overdueMs: number;
+  /** Its attempt waits in the app's task queue: no worker of the app has picked it up. */
+  waitingForWorker: boolean;
+  links: { self: string; webUi: string };
+}
+
+export interface CallbackStats {
+  app: string;
+  counts: Record<CallbackStatus, number>;
+  total: number;
+  overdue: { count: number; oldest: OverdueCallback | null; graceSeconds: number };
+  links: { webUi: string };
+}
+
+/** By default, triggers this far in the past without a finished attempt count as overdue. */
+export const OVERDUE_GRACE_MS = 60_000;
+/** How many overdue callbacks are scanned for the oldest one. */
+const OVERDUE_SCAN = 1_000;
+
+export class CallbackVisibility {
+  constructor(
+    private readonly client: Client,
+    private readonly links: LinkSettings,
+    private readonly call: <T>(fn: () => Promise<T>) => Promise<T>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async list(app: string, filters: ListFilters, pageSize: number, pageToken: string | undefined): Promise<CallbackPage> {
+    const query = listQuery(app, filters);
+    const nextPageToken = pageToken === undefined ? undefined : decodePageToken(query, pageToken);
+    const response = await this.call(() =>
+      this.client.workflowService.listWorkflowExecutions({ namespace: this.namespace, query, pageSize, nextPageToken }),
+    ).catch((err: unknown) => {
+      // Temporal refuses a token that decodes but is not its own.
+      if (pageToken !== undefined && isInvalidArgument(err)) throw validationError('query.pageToken', 'was not issued by this service for this listing');
+      throw err;
+    });
+    const seen = new Set<string>();
+    const items: CallbackListItem[] = [];
+    for (const execution of response.executions ?? []) {
+      const workflowId = execution.execution?.workflowId ?? '';
+      // A redriven callback has an earlier run too: show the newest (listed first).
+      if (seen.has(workflowId)) continue;
+      seen.add(workflowId);
+      items.push(this.toItem(app, execution));
+    }
+    const token = response.nextPageToken?.length ? encodePageToken(query, response.nextPageToken) : null;
+    return { items, nextPageToken: token };
+  }
+
+  async stats(app: string, overdueGraceMs = OVERDUE_GRACE_MS): Promise<CallbackStats> {
+    const base = listQuery(app);
+    const counted = await Promise.all(
+      CALLBACK_STATUSES.map(async (status) => {
+        const response = await this.call(() =>
+          this.client.workflowService.countWorkflowExecutions({ namespace: this.namespace, query: `${base} AND ${statusCondition(status)}` }),
+        );
+        return [status, Number(response.count ?? 0)] as const;
+      }),
+    );
+    const counts = Object.fromEntries(counted) as Record<CallbackStatus, number>;
+    return {
+      app,
+      counts,
+      total: counted.reduce((sum, [, count]) => sum + count, 0),
+      overdue: await this.overdue(app, overdueGraceMs),
+      links: { webUi: workflowListUiUrl(this.links, appUiQuery(app)) },
+    };
+  }
+
+  private async overdue(app: string, graceMs: number): Promise<CallbackStats['overdue']> {
+    const now = this.now();
+    const query = overdueQuery(app, now, graceMs);
+    const [count, page] = await Promise.all([
+      this.call(() => this.client.workflowService.countWorkflowExecutions({ namespace: this.namespace, query })),
+      this.call(() => this.client.workflowService.listWorkflowExecutions({ namespace: this.namespace, query, pageSize: OVERDUE_SCAN })),
+    ]);
+    // Visibility cannot sort by a custom attribute here: take the earliest trigger of what we scanned.
+    const oldest = (page.executions ?? [])
+      .map((execution) => this.toItem(app, execution))
+      .sort((a, b) => Date.parse(a.triggerAt) - Date.parse(b.triggerAt))[0];
+    const result = { count: Number(count.count ?? 0), oldest: null as OverdueCallback | null, graceSeconds: graceMs / 1000 };
+    if (!oldest) return result;
+    const description = await this.call(() => this.client.workflow.getHandle(callbackWorkflowId(app, oldest.uid)).describe());
+    const pending = description.raw.pendingActivities ?? [];
+    const waitingForWorker = oldest.status === 'running' && pending.some((activity) => !activity.lastStartedTime);
+    result.oldest = {
+      uid: oldest.uid,
+      status: oldest.status,
+      triggerAt: oldest.triggerAt,
+      overdueMs: now - Date.parse(oldest.triggerAt),
+      waitingForWorker,
+      links: oldest.links,
+    };
+    return result;
+  }
+
+  private toItem(app: string, execution: RawExecution): CallbackListItem {
+    const workflowId = execution.execution?.workflowId ?? '';
+    const uid = workflowId.slice(callbackWorkflowId(app, '').length);
+    const attributes = execution.searchAttributes?.indexedFields ?? {};
+    const read = <T>(name: string): T | undefined => {
+      const payload = attributes[name];
+      return payload ? defaultPayloadConverter.fromPayload<T>(payload) : undefined;
+    };
+    const memoPayload = (name: keyof CallbackMemo): string | undefined => {
+      const payload = execution.memo?.fields?.[name];
+      return payload ? defaultPayloadConverter.fromPayload<string>(payload) : undefined;
+    };
+    const closedAbnormally = [4, 5, 7].includes(Number(execution.status)); // CANCELED, TERMINATED, TIMED_OUT
+    const status = closedAbnormally ? 'cancelled' : ((read<string>(searchAttributes.status.name) ?? 'scheduled') as CallbackStatus);
+    const trigger = read<string | string[]>(searchAttributes.triggerAt.name);
+    return {
+      uid,
+      app,
+      alias: read<string>(searchAttributes.alias.name) ?? memoPayload('alias') ?? '',
+      status,
+      triggerAt: new Date(Array.isArray(trigger) ? trigger[0]! : (trigger ?? memoPayload('triggerAt') ?? 0)).toISOString(),
+      createdAt: memoPayload('createdAt') ?? new Date(Number(execution.startTime?.seconds ?? 0) * 1000).toISOString(),
+      links: callbackLinks(this.links, app, uid, execution.execution?.runId ?? undefined),
+    };
+  }
+
+  private get namespace(): string {
+    return this.links.namespace;
+  }
+}
+
+function isInvalidArgument(err: unknown): boolean {
+  for (let current: unknown = err, depth = 0; current && depth < 5; depth++) {
+    if ((current as { code?: unknown }).code === 3) return true; // gRPC INVALID_ARGUMENT
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return false;
+}

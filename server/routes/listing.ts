@@ -1,0 +1,65 @@
+/** List (from Temporal visibility) and stats of an app's callbacks. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { CallbackVisibility } from '../callbacks/visibility.js';
+import { parseTriggerAt } from '../callbacks/registration.js';
+import { CallbackPage, ListQuery, Stats, StatsQuery } from '../schemas/listing.js';
+import { AppParams, errorResponses } from '../schemas/common.js';
+
+export interface ListingRoutesOptions {
+  visibility: CallbackVisibility;
+}
+
+const DEFAULT_PAGE_SIZE = 50;
+
+function instant(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  return parseTriggerAt(/^\d+$/.test(value) ? Number(value) : value, field);
+}
+
+export const listingRoutes: FastifyPluginAsyncTypebox<ListingRoutesOptions> = async (app, { visibility }) => {
+  app.addHook('onRequest', app.authorizeApp);
+
+  app.get(
+    '/v1/apps/:app/callbacks',
+    {
+      schema: {
+        summary: 'List callbacks',
+        description:
+          'From Temporal visibility, newest first: callbacks still waiting or running by creation time, then finished ones by ' +
+          'finish time. Visibility is eventually consistent: a change shows within about a second.',
+        tags: ['callbacks'],
+        params: AppParams,
+        querystring: ListQuery,
+        response: { 200: CallbackPage, ...errorResponses(400, 401, 403, 429, 503) },
+      },
+    },
+    async (request) => {
+      const { status, alias, triggerAfter, triggerBefore, pageSize, pageToken } = request.query;
+      const filters = {
+        status,
+        alias,
+        triggerAfter: instant(triggerAfter, 'query.triggerAfter'),
+        triggerBefore: instant(triggerBefore, 'query.triggerBefore'),
+      };
+      return visibility.list(request.params.app, filters, pageSize ?? DEFAULT_PAGE_SIZE, pageToken);
+    },
+  );
+
+  app.get(
+    '/v1/apps/:app/stats',
+    {
+      schema: {
+        summary: "Counts of an app's callbacks by status",
+        description: 'Every status with zeros included, plus the oldest overdue callback and a Web UI link to the app\'s callbacks.',
+        tags: ['callbacks'],
+        params: AppParams,
+        querystring: StatsQuery,
+        response: { 200: Stats, ...errorResponses(400, 401, 403, 429, 503) },
+      },
+    },
+    async (request) => {
+      const { overdueAfterSeconds } = request.query;
+      return visibility.stats(request.params.app, overdueAfterSeconds === undefined ? undefined : overdueAfterSeconds * 1000);
+    },
+  );
+};

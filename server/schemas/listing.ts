@@ -1,0 +1,65 @@
+/** Schemas of the list and stats routes. */
+import { Type, type Static } from 'typebox';
+import { CALLBACK_STATUSES } from '../../workflows/contract.js';
+import { Alias, AppName, Timestamp, Uid } from './common.js';
+import { CallbackSummary } from './callbacks.js';
+
+export const ListQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Enum([...CALLBACK_STATUSES], { description: 'Only callbacks in this status.' })),
+    alias: Type.Optional(Alias),
+    triggerAfter: Type.Optional(Type.String({ maxLength: 40, description: 'Trigger time at or after this instant (RFC 3339 with offset, or epoch ms).' })),
+    triggerBefore: Type.Optional(Type.String({ maxLength: 40, description: 'Trigger time before this instant (RFC 3339 with offset, or epoch ms).' })),
+    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Default 50.' })),
+    pageToken: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'nextPageToken of the previous page of the same listing.' })),
+  },
+  { additionalProperties: false },
+);
+export type ListQuery = Static<typeof ListQuery>;
+
+export const StatsQuery = Type.Object(
+  {
+    overdueAfterSeconds: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 31_536_000, description: 'A trigger this long past without a finished attempt is overdue. Default 60.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const CallbackPage = Type.Object({
+  items: Type.Array(CallbackSummary, { description: 'Newest first.' }),
+  nextPageToken: Type.Union([Type.String(), Type.Null()], { description: 'null on the last page.' }),
+});
+
+const Counts = Type.Object(
+  Object.fromEntries(CALLBACK_STATUSES.map((status) => [status, Type.Integer({ minimum: 0 })])) as Record<
+    (typeof CALLBACK_STATUSES)[number],
+    ReturnType<typeof Type.Integer>
+  >,
+  { description: 'Every status, zeros included.' },
+);
+
+export const Stats = Type.Object({
+  app: AppName,
+  counts: Counts,
+  total: Type.Integer({ minimum: 0 }),
+  overdue: Type.Object(
+    {
+      count: Type.Integer({ minimum: 0, description: 'Callbacks whose trigger passed more than graceSeconds ago without a finished attempt.' }),
+      graceSeconds: Type.Number(),
+      oldest: Type.Union([
+        Type.Object({
+          uid: Uid,
+          status: Type.Enum([...CALLBACK_STATUSES]),
+          triggerAt: Timestamp,
+          overdueMs: Type.Number(),
+          waitingForWorker: Type.Boolean({ description: 'Its attempt waits in the app task queue: no worker of the app picked it up.' }),
+          links: Type.Object({ self: Type.String(), webUi: Type.String() }),
+        }),
+        Type.Null(),
+      ]),
+    },
+    { description: 'A stuck-queue detector.' },
+  ),
+  links: Type.Object({ webUi: Type.String({ description: "The app's callbacks in the Temporal Web UI." }) }),
+});
