@@ -60,9 +60,12 @@ export function callbackNotFound(app: string, uid: string): ServiceError {
 }
 
 /** 503: a dependency did not answer in time; the client may retry after a few seconds. */
-export function dependencyUnavailable(dependency: 'temporal' | 'redis', cause: unknown): ServiceError {
-  const name = dependency === 'temporal' ? 'Temporal' : 'Redis';
-  return new ServiceError('DEPENDENCY_UNAVAILABLE', `${name} is unreachable; retry later`, [{ dependency }], {
+export function dependencyUnavailable(dependency: 'temporal' | 'redis' | 'service-worker', cause: unknown): ServiceError {
+  const message =
+    dependency === 'service-worker'
+      ? 'no service worker answered for this callback in time (is one running?); retry later'
+      : `${dependency === 'temporal' ? 'Temporal' : 'Redis'} is unreachable; retry later`;
+  return new ServiceError('DEPENDENCY_UNAVAILABLE', message, [{ dependency }], {
     cause,
     retryAfterSeconds: 5,
   });

@@ -24,6 +24,8 @@ export interface TemporalDevServerOptions {
   dbFile?: string;
   /** @default 'default' */
   namespace?: string;
+  /** More namespaces to create, each with the search attributes (tests isolate themselves in one). */
+  extraNamespaces?: string[];
   /** Extra `--dynamic-config-value` entries. */
   dynamicConfig?: Record<string, string | number | boolean>;
   /** @default 'warn' */
@@ -57,12 +59,13 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const port = options.port ?? (await getPort({ host: ip }));
   const uiPort = options.uiPort ?? (await getPort({ host: ip, exclude: [port] }));
   const namespace = options.namespace ?? 'default';
+  const namespaces = [...new Set([namespace, ...(options.extraNamespaces ?? [])])];
   const args = [
     'server', 'start-dev',
     '--ip', ip,
     '--port', String(port),
     '--ui-port', String(uiPort),
-    '--namespace', namespace,
+    ...namespaces.flatMap((name) => ['--namespace', name]),
     '--log-level', options.logLevel ?? 'warn',
   ];
   if (options.dbFile) {
@@ -82,7 +85,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     const exitedEarly = child.exited.then((code) => {
       throw new Error(`temporal server exited during start-up (${code}); is port ${port} or ${uiPort} taken?`);
     });
-    await Promise.race([waitUntilReady(address, uiUrl, namespace, options.readyTimeoutMs ?? 60_000), exitedEarly]);
+    await Promise.race([waitUntilReady(address, uiUrl, namespaces, options.readyTimeoutMs ?? 60_000), exitedEarly]);
   } catch (err) {
     await child.stop('SIGKILL');
     throw err;
@@ -90,18 +93,20 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   return server;
 }
 
-async function waitUntilReady(address: string, uiUrl: string, namespace: string, timeoutMs: number): Promise<void> {
+async function waitUntilReady(address: string, uiUrl: string, namespaces: string[], timeoutMs: number): Promise<void> {
   const connection = await waitFor(`Temporal at ${address}`, () => Connection.connect({ address, connectTimeout: 1_000 }), {
     timeoutMs,
     intervalMs: 250,
   });
   try {
-    await waitFor(
-      `namespace ${namespace}`,
-      async () => (await connection.workflowService.describeNamespace({ namespace })).namespaceInfo,
-      { timeoutMs, intervalMs: 250 },
-    );
-    await ensureSearchAttributes(connection, namespace);
+    for (const namespace of namespaces) {
+      await waitFor(
+        `namespace ${namespace}`,
+        async () => (await connection.workflowService.describeNamespace({ namespace })).namespaceInfo,
+        { timeoutMs, intervalMs: 250 },
+      );
+      await ensureSearchAttributes(connection, namespace);
+    }
     await waitFor(`Temporal Web UI at ${uiUrl}`, async () => (await fetch(uiUrl)).ok, { timeoutMs, intervalMs: 250 });
   } finally {
     await connection.close();

@@ -7,6 +7,7 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  isGrpcDeadlineError,
   type Client,
   type WorkflowExecutionDescription,
   type WorkflowHandle,
@@ -29,7 +30,7 @@ import {
   type CallbackStatus,
   type DelayCallbackInput,
 } from '../../workflows/contract.js';
-import { ServiceError, callbackNotFound } from '../errors.js';
+import { ServiceError, callbackNotFound, dependencyUnavailable } from '../errors.js';
 import type { IdempotencyStore } from '../idempotency-store.js';
 import type { CallbackDetail, CallbackSummary, RegisterBody, RescheduleBody } from '../schemas/callbacks.js';
 import { callbackLinks, type LinkSettings } from './links.js';
@@ -132,7 +133,7 @@ export class CallbackService {
   async cancel(app: string, uid: string): Promise<{ uid: string; status: 'cancelled' }> {
     const handle = this.handle(app, uid);
     try {
-      await this.temporalCall(() => handle.executeUpdate(cancelUpdate, { args: [{ reason: 'cancelled through the API' }] }));
+      await this.workerCall(() => handle.executeUpdate(cancelUpdate, { args: [{ reason: 'cancelled through the API' }] }));
     } catch (err) {
       const status = await this.closedStatus(app, uid, err);
       if (status !== 'cancelled') throw finishedError(status, err);
@@ -146,7 +147,7 @@ export class CallbackService {
     const handle = this.handle(app, uid);
     let state: CallbackState;
     try {
-      state = await this.temporalCall(() =>
+      state = await this.workerCall(() =>
         handle.executeUpdate(rescheduleUpdate, { args: [{ triggerAt: new Date(at).toISOString() }] }),
       );
     } catch (err) {
@@ -202,13 +203,7 @@ export class CallbackService {
     const description = await this.describe(app, uid, handle);
     const runId = description.runId;
     if (description.status.name === 'RUNNING') {
-      try {
-        return { state: await this.temporalCall(() => handle.query(stateQuery)), runId };
-      } catch (err) {
-        if (isDependencyUnavailable(err)) throw err;
-        // Not queryable yet (its first workflow task has not run): it is still as registered.
-        return { state: await this.temporalCall(() => initialState(handle)), runId };
-      }
+      return { state: await this.workerCall(() => handle.query(stateQuery)), runId };
     }
     return { state: await this.closedState(handle, description), runId };
   }
@@ -284,6 +279,19 @@ export class CallbackService {
     const timeoutMs = this.options.dependencyTimeoutMs;
     // The gRPC deadline ends the call on the wire; the outer bound also covers the client's own retries.
     return boundedCall('temporal', timeoutMs + 250, () => this.options.client.withDeadline(Date.now() + timeoutMs, call));
+  }
+
+  /**
+   * A query or update: a service worker must answer it. Temporal answered moments ago (or the
+   * update reached it), so a timeout here means no worker picked it up.
+   */
+  private async workerCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await this.temporalCall(call);
+    } catch (err) {
+      if (isDependencyUnavailable(err) && isGrpcDeadlineError(err.cause)) throw dependencyUnavailable('service-worker', err.cause);
+      throw err;
+    }
   }
 
   private redisCall<T>(call: () => Promise<T>): Promise<T> {

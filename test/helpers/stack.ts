@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { inject } from 'vitest';
@@ -29,6 +29,10 @@ export interface TestStackOptions {
   env?: Record<string, string>;
   /** Run the service worker in this process. @default true */
   serviceWorker?: boolean;
+  /** Fastify logger option of the facade (e.g. loggerOptions(level, stream) to capture lines). @default false */
+  logger?: FastifyServerOptions['logger'];
+  /** Collect Node's default process metrics too. @default false */
+  defaultMetrics?: boolean;
 }
 
 export interface TestStack {
@@ -67,7 +71,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const redis = createRedisClient(config.redis.url);
   await waitFor('redis ready', async () => redis.status === 'ready', { timeoutMs: 10_000 });
-  const metrics = createServiceMetrics({ defaultMetrics: false });
+  const metrics = createServiceMetrics({ defaultMetrics: options.defaultMetrics ?? false });
   const worker =
     options.serviceWorker === false
       ? undefined
@@ -76,7 +80,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
           log: pino({ level: 'warn' }),
           workflowBundle: { codePath: inject('workflowBundlePath') },
         });
-  const app = await buildApp(config, { temporal, redis, metrics, workerState: worker?.state, logger: false });
+  const app = await buildApp(config, { temporal, redis, metrics, workerState: worker?.state, logger: options.logger ?? false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const baseUrl = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : '';
@@ -95,7 +99,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       const client = new DelayCallbackClient({
         app: appName,
         serverUrl: baseUrl,
-        temporal: { address: config.temporal.address },
+        temporal: { address: config.temporal.address, namespace: config.temporal.namespace },
         worker: { shutdownGraceTimeMs: 5_000 },
         ...clientOptions,
       });

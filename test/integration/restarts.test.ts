@@ -1,5 +1,5 @@
 /** Stateless processes: a registration outlives the facade, the service worker and the app worker. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { Recorder, waitForStatus } from '../helpers/recorder.js';
 import { startTestStack, uniqueName } from '../helpers/stack.js';
 
@@ -49,6 +49,31 @@ describe('restarts', () => {
       expect(recorder.runsOf(uid)).toHaveLength(1);
     } finally {
       await stack.close();
+    }
+  });
+
+  it('answers 503 naming the service worker while none runs, and recovers when one starts', async () => {
+    // A namespace of its own: the other test files' service workers poll the default one.
+    const namespace = { TEMPORAL_NAMESPACE: inject('isolatedNamespace') };
+    const facadeOnly = await startTestStack({ serviceWorker: false, env: { ...namespace, DEPENDENCY_TIMEOUT_MS: '1500' } });
+    try {
+      const app = uniqueName('noservice');
+      const registered = await facadeOnly.http('POST', `/v1/apps/${app}/callbacks`, { alias: 'ok', delaySeconds: 3_600 });
+      expect(registered.status).toBe(201);
+      const unanswered = await facadeOnly.http('GET', `/v1/apps/${app}/callbacks/${registered.body.uid}`);
+      expect(unanswered.status).toBe(503);
+      expect(unanswered.headers.get('retry-after')).toBe('5');
+      expect(unanswered.body.error).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', details: [{ dependency: 'service-worker' }] });
+      const withWorker = await startTestStack({ env: namespace }); // its service worker serves every facade
+      try {
+        const answered = await facadeOnly.http('GET', `/v1/apps/${app}/callbacks/${registered.body.uid}`);
+        expect(answered).toMatchObject({ status: 200, body: { status: 'scheduled' } });
+        expect((await facadeOnly.http('DELETE', `/v1/apps/${app}/callbacks/${registered.body.uid}`)).status).toBe(200);
+      } finally {
+        await withWorker.close();
+      }
+    } finally {
+      await facadeOnly.close();
     }
   });
 });

@@ -20,13 +20,17 @@ declare module 'vitest' {
     temporalBinary: string;
     redisUrl: string;
     workflowBundlePath: string;
+    /** A namespace no shared service worker polls: for tests that need "no worker at all". */
+    isolatedNamespace: string;
   }
 }
+
+const ISOLATED_NAMESPACE = 'isolated';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const binary = await resolveTemporalBinary();
   const [temporal, redis] = await Promise.all([
-    startTemporalDevServer({ binaryPath: binary.path, stdio: 'ignore' }),
+    startTemporalDevServer({ binaryPath: binary.path, stdio: 'ignore', extraNamespaces: [ISOLATED_NAMESPACE] }),
     ensureRedis(),
   ]);
   const dir = await mkdtemp(join(tmpdir(), 'delay-callback-test-'));
@@ -39,6 +43,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalBinary', binary.path);
   project.provide('redisUrl', redis.url);
   project.provide('workflowBundlePath', bundlePath);
+  project.provide('isolatedNamespace', ISOLATED_NAMESPACE);
   console.log(`[test] Temporal ${temporal.address} (UI ${temporal.uiUrl}), Redis ${redis.url}, CLI ${binary.version}`);
 
   return async () => {
