@@ -12,7 +12,7 @@
 import { resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadConfig, ConfigError } from '../server/config.js';
-import { spawnManaged, type ManagedChild } from './lib/managed-child.js';
+import { exitedWithin, spawnManaged, type ManagedChild } from './lib/managed-child.js';
 import { ensureRedis, type RedisHandle } from './lib/redis-server.js';
 import { resolveTemporalBinary } from './lib/temporal-binary.js';
 import { ensureSearchAttributes, startTemporalDevServer, type TemporalDevServer } from './lib/temporal-dev-server.js';
@@ -42,16 +42,20 @@ function portOf(hostPort: string, variable: string): number {
 async function main(): Promise<void> {
   const config = loadConfig(env); // fail early, naming the variable, before starting anything
   const stopping: Array<() => Promise<void>> = [];
+  const children: ManagedChild[] = [];
   let shuttingDown = false;
-  const shutdown = async (code: number): Promise<never> => {
+  const shutdown = async (code: number, terminalSignalled = false): Promise<never> => {
     if (!shuttingDown) {
       shuttingDown = true;
       log('stopping...');
+      // Ctrl-C reached every process of the terminal's group: let them shut down gracefully on
+      // their own first (a second signal would make them hurry), then stop whatever is left.
+      if (terminalSignalled) await Promise.all(children.map((child) => exitedWithin(child, 35_000)));
       for (const stop of stopping.reverse()) await stop().catch(() => undefined);
     }
     process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown(0, true));
   process.on('SIGTERM', () => void shutdown(0));
 
   let temporal: TemporalDevServer | undefined;
@@ -71,6 +75,7 @@ async function main(): Promise<void> {
       dbFile: resolve(root, '.data', 'temporal.db'),
     });
     stopping.push(() => temporal!.stop());
+    children.push(temporal.child);
     log(`Temporal dev server ${temporal.address}, state in .data/temporal.db`);
   }
 
@@ -79,7 +84,6 @@ async function main(): Promise<void> {
   log(redis.child ? `started redis-server at ${redis.url} (nothing answered at ${config.redis.url})` : `using Redis at ${redis.url}`);
   env.REDIS_URL = redis.url;
 
-  const children: ManagedChild[] = [];
   const startNode = (name: string, script: string, extraEnv: NodeJS.ProcessEnv = {}): ManagedChild => {
     const child = spawnManaged(process.execPath, ['--import', 'tsx', resolve(root, script)], {
       name,
