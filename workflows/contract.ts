@@ -108,6 +108,29 @@ export interface CallbackState {
 
 export const ATTEMPT_HISTORY_LIMIT = 10;
 
+/** A callback's state as registered, before anything happened to it. */
+export function registeredState(input: DelayCallbackInput): CallbackState {
+  return {
+    app: input.app,
+    uid: input.uid,
+    alias: input.alias,
+    args: input.args,
+    status: 'scheduled',
+    createdAt: input.createdAt,
+    triggerAt: input.triggerAt,
+    retry: input.retry,
+    attemptTimeoutSeconds: input.attemptTimeoutSeconds,
+    attempts: 0,
+    lastError: null,
+    nextAttemptAt: null,
+    firedAt: null,
+    latenessMs: null,
+    completedAt: null,
+    result: null,
+    attemptHistory: [],
+  };
+}
+
 /** Input of the callback activity that runs on the application's worker. */
 export interface InvokeCallbackInput {
   app: string;

@@ -30,6 +30,7 @@ import {
   appTaskQueue,
   cancelSignal,
   cancelUpdate,
+  registeredState,
   rescheduleUpdate,
   searchAttributes,
   stateQuery,
@@ -55,25 +56,7 @@ const { callbackMetrics } = proxySinks<CallbackSinks>();
 const nowIso = (): string => new Date(Date.now()).toISOString();
 
 export async function delayCallback(input: DelayCallbackInput): Promise<CallbackState> {
-  const state: CallbackState = {
-    app: input.app,
-    uid: input.uid,
-    alias: input.alias,
-    args: input.args,
-    status: 'scheduled',
-    createdAt: input.createdAt,
-    triggerAt: input.triggerAt,
-    retry: input.retry,
-    attemptTimeoutSeconds: input.attemptTimeoutSeconds,
-    attempts: 0,
-    lastError: null,
-    nextAttemptAt: null,
-    firedAt: null,
-    latenessMs: null,
-    completedAt: null,
-    result: null,
-    attemptHistory: [],
-  };
+  const state: CallbackState = registeredState(input);
   /** When the current wait (for the trigger or the next retry) ends, epoch ms. */
   let wakeAt = Date.parse(input.triggerAt);
   /** An operator's cancel signal arrived during an attempt: no further retries. */

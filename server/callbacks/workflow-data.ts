@@ -5,7 +5,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { CallbackState, DelayCallbackInput, RetryStrategy } from '../../workflows/contract.js';
+import { registeredState, type CallbackState, type DelayCallbackInput, type RetryStrategy } from '../../workflows/contract.js';
 
 export type CallbackMemo = {
   alias: string;
@@ -43,17 +43,5 @@ export async function initialState(handle: WorkflowHandle): Promise<CallbackStat
   });
   const payload = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   if (!payload) throw new Error(`workflow ${handle.workflowId} has no start event input`);
-  const input = defaultPayloadConverter.fromPayload<DelayCallbackInput>(payload);
-  return {
-    ...input,
-    status: 'scheduled',
-    attempts: 0,
-    lastError: null,
-    nextAttemptAt: null,
-    firedAt: null,
-    latenessMs: null,
-    completedAt: null,
-    result: null,
-    attemptHistory: [],
-  };
+  return registeredState(defaultPayloadConverter.fromPayload<DelayCallbackInput>(payload));
 }
