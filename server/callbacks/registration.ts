@@ -36,7 +36,7 @@ export function buildRegistration(
   now: number,
 ): Registration {
   if (body.idempotencyKey !== undefined && headerKey !== undefined && body.idempotencyKey !== headerKey) {
-    throw validationError('idempotencyKey', 'differs from the Idempotency-Key header; send one or make them equal');
+    throw validationError('body.idempotencyKey', 'differs from the Idempotency-Key header; send one or make them equal');
   }
   const key = body.idempotencyKey ?? headerKey;
   const triggerAtMs = resolveTriggerTime(body, limits, now);
@@ -53,7 +53,7 @@ export function buildRegistration(
       args,
       triggerAt: new Date(triggerAtMs).toISOString(),
       createdAt: new Date(now).toISOString(),
-      retry: resolveRetry(body.retry),
+      retry: resolveRetry(body.retry, limits.maxHorizonSeconds),
       attemptTimeoutSeconds: body.attemptTimeoutSeconds ?? DEFAULT_ATTEMPT_TIMEOUT_SECONDS,
     },
     idempotency: key === undefined || fingerprint === undefined ? undefined : { key, fingerprint },
@@ -69,13 +69,13 @@ export function resolveTriggerTime(body: RescheduleBody, limits: Pick<Registrati
       'VALIDATION_FAILED',
       hasDelay ? 'send delaySeconds or triggerAt, not both' : 'one of delaySeconds or triggerAt is required',
       [
-        { field: 'delaySeconds', message: hasDelay ? 'conflicts with triggerAt' : 'or triggerAt is required' },
-        { field: 'triggerAt', message: hasDelay ? 'conflicts with delaySeconds' : 'or delaySeconds is required' },
+        { field: 'body.delaySeconds', message: hasDelay ? 'conflicts with triggerAt' : 'or triggerAt is required' },
+        { field: 'body.triggerAt', message: hasDelay ? 'conflicts with delaySeconds' : 'or delaySeconds is required' },
       ],
     );
   }
-  const field = hasDelay ? 'delaySeconds' : 'triggerAt';
-  const at = hasDelay ? now + Math.ceil((body.delaySeconds as number) * 1000) : parseTriggerAt(body.triggerAt as string | number);
+  const field = hasDelay ? 'body.delaySeconds' : 'body.triggerAt';
+  const at = hasDelay ? now + Math.ceil((body.delaySeconds as number) * 1000) : parseTriggerAt(body.triggerAt as string | number, field);
   if (at - now > limits.maxHorizonSeconds * 1000) {
     throw validationError(field, `is beyond the horizon of ${limits.maxHorizonSeconds} seconds from now`);
   }
@@ -85,7 +85,7 @@ export function resolveTriggerTime(body: RescheduleBody, limits: Pick<Registrati
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** RFC 3339 with an offset (a real calendar date), or epoch milliseconds; errors name `field`. */
-export function parseTriggerAt(value: string | number, field = 'triggerAt'): number {
+export function parseTriggerAt(value: string | number, field = 'body.triggerAt'): number {
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value) || value < 0) throw validationError(field, 'must be a non-negative integer of epoch milliseconds');
     return value;
@@ -108,7 +108,8 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-export function resolveRetry(retry: RegisterBody['retry']): RetryStrategy {
+/** The strategy with defaults filled in; no delay may exceed `maxSeconds` (the horizon). */
+export function resolveRetry(retry: RegisterBody['retry'], maxSeconds = Number.POSITIVE_INFINITY): RetryStrategy {
   if (retry === null) return { ...DEFAULT_RETRY, maxAttempts: 1 };
   if (retry === undefined) return { ...DEFAULT_RETRY };
   const intervalSeconds = retry.intervalSeconds ?? DEFAULT_RETRY.intervalSeconds;
@@ -119,18 +120,23 @@ export function resolveRetry(retry: RegisterBody['retry']): RetryStrategy {
     // An explicit interval above the default cap raises the default cap with it.
     maxIntervalSeconds: retry.maxIntervalSeconds ?? Math.max(DEFAULT_RETRY.maxIntervalSeconds, intervalSeconds),
   };
+  for (const field of ['intervalSeconds', 'maxIntervalSeconds'] as const) {
+    if (retry[field] !== undefined && retry[field] > maxSeconds) {
+      throw validationError(`body.retry.${field}`, `is beyond the horizon of ${maxSeconds} seconds`);
+    }
+  }
   if (resolved.maxIntervalSeconds < resolved.intervalSeconds) {
-    throw validationError('retry.maxIntervalSeconds', `must be >= retry.intervalSeconds (${resolved.intervalSeconds})`);
+    throw validationError('body.retry.maxIntervalSeconds', `must be >= retry.intervalSeconds (${resolved.intervalSeconds})`);
   }
   return resolved;
 }
 
 function checkArgs(args: unknown, maxBytes: number): void {
-  if (depthOf(args) > MAX_ARGS_DEPTH) throw validationError('args', `is nested deeper than ${MAX_ARGS_DEPTH} levels`);
+  if (depthOf(args) > MAX_ARGS_DEPTH) throw validationError('body.args', `is nested deeper than ${MAX_ARGS_DEPTH} levels`);
   const bytes = Buffer.byteLength(JSON.stringify(args));
   if (bytes > maxBytes) {
     throw new ServiceError('PAYLOAD_TOO_LARGE', `args is ${bytes} bytes serialized, more than the ${maxBytes}-byte limit`, [
-      { field: 'args', message: `at most ${maxBytes} bytes`, bytes },
+      { field: 'body.args', message: `at most ${maxBytes} bytes`, bytes },
     ]);
   }
 }

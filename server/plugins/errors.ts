@@ -86,7 +86,8 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    send(reply, 404, errorEnvelopeFor('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+    // The path is echoed (shortened: it may be kilobytes long) so a typo is easy to see.
+    send(reply, 404, errorEnvelopeFor('ROUTE_NOT_FOUND', `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`)),
   );
 }
 

@@ -38,13 +38,16 @@ const APP = new RegExp(APP_NAME_PATTERN);
 const UID = new RegExp(UID_PATTERN);
 
 async function loggingPlugin(app: FastifyInstance): Promise<void> {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const params = (request.params ?? {}) as { app?: unknown; uid?: unknown };
     const bindings: Record<string, string> = {};
     // Only well-formed names are bound: a hostile path stays in `url`, escaped, and nowhere else.
     if (typeof params.app === 'string' && APP.test(params.app)) bindings.app = params.app;
     if (typeof params.uid === 'string' && UID.test(params.uid)) bindings.uid = params.uid;
-    if (Object.keys(bindings).length > 0) request.log = request.log.child(bindings);
+    if (Object.keys(bindings).length === 0) return;
+    // Both: Fastify logs "request completed" through the reply's logger.
+    request.log = request.log.child(bindings);
+    reply.log = request.log;
   });
 }
 

@@ -35,10 +35,10 @@ async function rateLimitPlugin(app: FastifyInstance, settings: RateLimitSettings
       }),
   });
   const limiter = app.rateLimit();
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async function (request, reply) {
     // Probes, scrapes and the docs opt out with `config: { rateLimit: false }`.
     if ((request.routeOptions.config as { rateLimit?: unknown }).rateLimit === false) return;
-    await limiter(request, reply);
+    await limiter.call(this, request, reply);
   });
 }
 

@@ -89,15 +89,33 @@ const Links = Type.Object({
 
 const Status = Type.Enum([...CALLBACK_STATUSES]);
 
-export const CallbackSummary = Type.Object({
-  uid: Uid,
-  app: AppName,
-  alias: Alias,
-  status: Status,
-  triggerAt: Timestamp,
-  createdAt: Timestamp,
-  links: Links,
-});
+/** For the OpenAPI document. */
+const EXAMPLE_UID = '3f1c2a9e-4b7d-4d2e-9a51-0c8e6f2b7d10';
+export const EXAMPLE_SUMMARY = {
+  uid: EXAMPLE_UID,
+  app: 'orders',
+  alias: 'callback01',
+  status: 'scheduled',
+  triggerAt: '2026-11-27T10:00:03.000Z',
+  createdAt: '2026-11-27T10:00:00.000Z',
+  links: {
+    self: `/v1/apps/orders/callbacks/${EXAMPLE_UID}`,
+    webUi: `http://127.0.0.1:8233/namespaces/default/workflows/callback%3Aorders%3A${EXAMPLE_UID}`,
+  },
+};
+
+export const CallbackSummary = Type.Object(
+  {
+    uid: Uid,
+    app: AppName,
+    alias: Alias,
+    status: Status,
+    triggerAt: Timestamp,
+    createdAt: Timestamp,
+    links: Links,
+  },
+  { examples: [EXAMPLE_SUMMARY] },
+);
 export type CallbackSummary = Static<typeof CallbackSummary>;
 
 const AttemptErrorSchema = Type.Object({
@@ -137,7 +155,36 @@ export const CallbackDetail = Type.Object({
     { description: 'The most recent attempts, oldest first.' },
   ),
   links: Links,
+}, {
+  examples: [
+    {
+      ...EXAMPLE_SUMMARY,
+      args: ['hello', 'world'],
+      status: 'succeeded',
+      attempts: 2,
+      lastError: { code: 'HANDLER_FAILED', message: 'connection reset by peer' },
+      nextAttemptAt: null,
+      firedAt: '2026-11-27T10:00:03.012Z',
+      latenessMs: 12,
+      completedAt: '2026-11-27T10:00:13.040Z',
+      result: { delivered: true },
+      retry: { maxAttempts: 10, backoff: 'exponential', intervalSeconds: 10, maxIntervalSeconds: 86400 },
+      attemptTimeoutSeconds: 30,
+      attemptHistory: [
+        {
+          attempt: 1,
+          startedAt: '2026-11-27T10:00:03.012Z',
+          finishedAt: '2026-11-27T10:00:03.020Z',
+          error: { code: 'HANDLER_FAILED', message: 'connection reset by peer' },
+        },
+        { attempt: 2, startedAt: '2026-11-27T10:00:13.030Z', finishedAt: '2026-11-27T10:00:13.040Z', error: null },
+      ],
+    },
+  ],
 });
 export type CallbackDetail = Static<typeof CallbackDetail>;
 
-export const CancelResponse = Type.Object({ uid: Uid, status: Type.Literal('cancelled') });
+export const CancelResponse = Type.Object(
+  { uid: Uid, status: Type.Literal('cancelled') },
+  { examples: [{ uid: EXAMPLE_UID, status: 'cancelled' }] },
+);

@@ -55,7 +55,8 @@ const ERROR_DOCS: Record<number, ErrorDoc> = {
     example: { code: 'RATE_LIMITED', message: 'rate limit of 6000 requests per 1 minute exceeded; retry later' },
   },
   503: {
-    description: 'Temporal or Redis did not answer in time (DEPENDENCY_UNAVAILABLE, details name which); retry after Retry-After seconds.',
+    description:
+      'Temporal, Redis or a service worker did not answer in time (DEPENDENCY_UNAVAILABLE, details name which); retry after Retry-After seconds.',
     example: { code: 'DEPENDENCY_UNAVAILABLE', message: 'Temporal is unreachable; retry later', details: [{ dependency: 'temporal' }] },
   },
 };

@@ -2,7 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { CALLBACK_STATUSES } from '../../workflows/contract.js';
 import { Alias, AppName, Timestamp, Uid } from './common.js';
-import { CallbackSummary } from './callbacks.js';
+import { CallbackSummary, EXAMPLE_SUMMARY } from './callbacks.js';
 
 export const ListQuery = Type.Object(
   {
@@ -26,10 +26,13 @@ export const StatsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const CallbackPage = Type.Object({
-  items: Type.Array(CallbackSummary, { description: 'Newest first.' }),
-  nextPageToken: Type.Union([Type.String(), Type.Null()], { description: 'null on the last page.' }),
-});
+export const CallbackPage = Type.Object(
+  {
+    items: Type.Array(CallbackSummary, { description: 'Newest first.' }),
+    nextPageToken: Type.Union([Type.String(), Type.Null()], { description: 'null on the last page.' }),
+  },
+  { examples: [{ items: [EXAMPLE_SUMMARY], nextPageToken: null }] },
+);
 
 const Counts = Type.Object(
   Object.fromEntries(CALLBACK_STATUSES.map((status) => [status, Type.Integer({ minimum: 0 })])) as Record<
@@ -62,4 +65,14 @@ export const Stats = Type.Object({
     { description: 'A stuck-queue detector.' },
   ),
   links: Type.Object({ webUi: Type.String({ description: "The app's callbacks in the Temporal Web UI." }) }),
+}, {
+  examples: [
+    {
+      app: 'orders',
+      counts: { scheduled: 3, running: 0, retrying: 1, succeeded: 10, failed: 1, cancelled: 2 },
+      total: 17,
+      overdue: { count: 0, graceSeconds: 60, oldest: null },
+      links: { webUi: 'http://127.0.0.1:8233/namespaces/default/workflows?query=CallbackApp%3D%22orders%22' },
+    },
+  ],
 });

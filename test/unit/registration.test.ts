@@ -85,6 +85,12 @@ describe('retry strategy', () => {
     });
   });
 
+  it('refuses retry delays beyond the horizon', () => {
+    expect(codeOf(() => resolveRetry({ intervalSeconds: 11 * 365 * 86_400 }, limits.maxHorizonSeconds))).toBe('VALIDATION_FAILED');
+    expect(codeOf(() => resolveRetry({ maxIntervalSeconds: 11 * 365 * 86_400 }, limits.maxHorizonSeconds))).toBe('VALIDATION_FAILED');
+    expect(resolveRetry({ maxIntervalSeconds: 365 * 86_400 }, limits.maxHorizonSeconds).maxIntervalSeconds).toBe(365 * 86_400);
+  });
+
   it('raises the default cap for an interval above it, and refuses an explicit cap below the interval', () => {
     expect(resolveRetry({ intervalSeconds: 100_000 }).maxIntervalSeconds).toBe(100_000);
     expect(codeOf(() => resolveRetry({ intervalSeconds: 20, maxIntervalSeconds: 10 }))).toBe('VALIDATION_FAILED');

@@ -1,0 +1,130 @@
+/**
+ * Dependencies down: this file starts its own Redis child and its own Temporal dev
+ * server (in memory), builds a stack against them, stops each in turn and checks
+ * that requests get 503 + Retry-After with the envelope within a bounded time,
+ * /readyz names the one that is down, unkeyed registration does not need Redis, and
+ * the service recovers by itself once the dependency is back (same port).
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startRedisChild, type RedisHandle } from '../../scripts/lib/redis-server.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../../scripts/lib/temporal-dev-server.js';
+import { waitFor } from '../../scripts/lib/wait-for.js';
+import { expectEnvelope } from '../helpers/envelope.js';
+import { startTestStack, uniqueName, type TestStack } from '../helpers/stack.js';
+
+const TIMEOUT_MS = 1_500;
+/** Dependency bound, plus the gRPC deadline's margin and a generous allowance for a busy machine. */
+const ANSWER_WITHIN_MS = TIMEOUT_MS + 2_000;
+const app = uniqueName('outage');
+
+let redis: RedisHandle;
+let temporal: TemporalDevServer;
+let stack: TestStack;
+beforeAll(async () => {
+  [redis, temporal] = await Promise.all([
+    startRedisChild(),
+    startTemporalDevServer({ binaryPath: inject('temporalBinary'), stdio: 'ignore' }),
+  ]);
+  stack = await startTestStack({
+    env: { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_UI_URL: temporal.uiUrl, REDIS_URL: redis.url, DEPENDENCY_TIMEOUT_MS: String(TIMEOUT_MS) },
+  });
+  // As server/main.ts does: connection errors while Redis is down are expected, not unhandled.
+  stack.redis.on('error', () => undefined);
+});
+afterAll(async () => {
+  await stack?.close();
+  await Promise.all([temporal?.stop(), redis?.stop()]);
+});
+
+const register = (body: Record<string, unknown>) => stack.http('POST', `/v1/apps/${app}/callbacks`, { alias: 'tick', delaySeconds: 3600, ...body });
+
+/** Times a request, which must answer 503 DEPENDENCY_UNAVAILABLE naming `dependency`, with Retry-After, in bounded time. */
+async function expectUnavailable(dependency: 'redis' | 'temporal', request: () => ReturnType<TestStack['http']>): Promise<number> {
+  const started = Date.now();
+  const response = await request();
+  const elapsed = Date.now() - started;
+  const envelope = expectEnvelope({ name: dependency, status: 503, code: 'DEPENDENCY_UNAVAILABLE' }, response.status, JSON.stringify(response.body));
+  expect(envelope.error.details).toEqual([{ dependency }]);
+  expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+  expect(elapsed).toBeLessThan(ANSWER_WITHIN_MS);
+  return elapsed;
+}
+
+async function readiness(): Promise<{ status: number; body: { ready: boolean; checks: Record<string, { ok: boolean; error?: string }> } }> {
+  const response = await stack.http('GET', '/readyz');
+  return { status: response.status, body: response.body };
+}
+
+describe('Redis down', () => {
+  it('answers keyed registration 503 quickly, /readyz names redis, unkeyed registration goes on, and it recovers', async () => {
+    expect((await register({ idempotencyKey: 'before-outage' })).status).toBe(201);
+    expect((await readiness()).status).toBe(200);
+
+    await redis.stop();
+    const elapsed = await expectUnavailable('redis', () => register({ idempotencyKey: 'during-redis-outage' }));
+    const ready = await readiness();
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.redis?.ok).toBe(false);
+    expect(ready.body.checks.temporal?.ok).toBe(true);
+    // Redis only answers for idempotency keys: the rest of the API does not need it.
+    const unkeyed = await register({});
+    expect(unkeyed.status).toBe(201);
+    expect((await stack.http('GET', `/v1/apps/${app}/callbacks/${unkeyed.body.uid as string}`)).status).toBe(200);
+    console.log(`[outage] redis down: keyed registration answered 503 in ${elapsed} ms`);
+
+    await redis.restart?.();
+    const recoveredAt = Date.now();
+    // The same request now registers (201, not a replay): the refused one left nothing behind.
+    const retried = await waitFor('keyed registration after Redis is back', async () => {
+      const response = await register({ idempotencyKey: 'during-redis-outage' });
+      return response.status === 503 ? undefined : response;
+    }, { timeoutMs: 15_000, intervalMs: 250 });
+    expect(retried.status).toBe(201);
+    expect((await register({ idempotencyKey: 'during-redis-outage' })).status).toBe(200);
+    await waitFor('/readyz 200', async () => (await readiness()).status === 200, { timeoutMs: 10_000, intervalMs: 250 });
+    console.log(`[outage] redis back: recovered in ${Date.now() - recoveredAt} ms`);
+  });
+});
+
+describe('Temporal down', () => {
+  it('answers register and read 503 quickly, /readyz names temporal, and it recovers on a new server', async () => {
+    const existing = await register({});
+    expect(existing.status).toBe(201);
+
+    await temporal.stop();
+    const timings = [
+      await expectUnavailable('temporal', () => register({})),
+      await expectUnavailable('temporal', () => register({ idempotencyKey: 'during-temporal-outage' })),
+      await expectUnavailable('temporal', () => stack.http('GET', `/v1/apps/${app}/callbacks/${existing.body.uid as string}`)),
+      await expectUnavailable('temporal', () => stack.http('DELETE', `/v1/apps/${app}/callbacks/${existing.body.uid as string}`)),
+    ];
+    const ready = await readiness();
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.temporal?.ok).toBe(false);
+    expect(ready.body.checks.redis?.ok).toBe(true);
+    console.log(`[outage] temporal down: 503 in ${timings.join(', ')} ms`);
+
+    const [host, port] = temporal.address.split(':');
+    expect(host).toBe('127.0.0.1');
+    temporal = await startTemporalDevServer({ binaryPath: inject('temporalBinary'), port: Number(port), uiPort: Number(new URL(temporal.uiUrl).port), stdio: 'ignore' });
+    const recoveredAt = Date.now();
+    const again = await waitFor('registration after Temporal is back', async () => {
+      const response = await register({ idempotencyKey: 'during-temporal-outage' });
+      return response.status === 503 ? undefined : response;
+    }, { timeoutMs: 30_000, intervalMs: 500 });
+    expect(again.status).toBe(201);
+    await waitFor('/readyz 200', async () => (await readiness()).status === 200, { timeoutMs: 30_000, intervalMs: 500 });
+    console.log(`[outage] temporal back: recovered in ${Date.now() - recoveredAt} ms`);
+
+    // The service worker is back too: a new callback fires on an application worker.
+    const client = stack.client(app);
+    client.define('tick', async () => 'tock');
+    await client.start();
+    const { uid } = await client.register({ alias: 'tick', delaySeconds: 1 });
+    const done = await waitFor('fired after recovery', async () => {
+      const callback = await client.get(uid);
+      return callback.status === 'succeeded' ? callback : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 250 });
+    expect(done.result).toBe('tock');
+  });
+});

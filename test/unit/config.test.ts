@@ -1,0 +1,212 @@
+/**
+ * server/config.ts: every variable's defaults, a bad value of each stops start-up with a
+ * message naming it (and never echoing a secret), and docs/parts/configuration.md lists them all.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, parseDuration } from '../../server/config.js';
+
+/** Read by scripts only (the Temporal binary resolver), not by the service: test/unit/temporal-binary.test.ts covers them. */
+const SCRIPTS_ONLY = new Set(['DELAY_CALLBACK_TOOLS_DIR', 'TEMPORAL_CLI_PATH']);
+
+let dir: string;
+let pem: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'config-test-'));
+  pem = join(dir, 'some.pem');
+  await writeFile(pem, '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
+});
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig defaults', () => {
+  it('starts with an empty environment, with the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      logLevel: 'info',
+      temporal: { address: '127.0.0.1:7233', namespace: 'default', uiUrl: 'http://127.0.0.1:8233', tls: undefined, apiKey: undefined },
+      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'delay-callback:' },
+      idempotencyTtlSeconds: 86_400,
+      maxArgsBytes: 65_536,
+      maxHorizonSeconds: 315_360_000,
+      adminToken: undefined,
+      rateLimit: { max: 6000, windowMs: 60_000 },
+      runWorker: true,
+      worker: { maxCachedWorkflows: 1000, maxConcurrentWorkflowTasks: 100 },
+      dependencyTimeoutMs: 5000,
+      publicUrl: undefined,
+    });
+    expect(config.appTokens.size).toBe(0);
+  });
+
+  it('treats an empty or blank value as unset', () => {
+    expect(loadConfig({ PORT: '', LOG_LEVEL: '   ' })).toMatchObject({ port: 8080, logLevel: 'info' });
+  });
+
+  it('keeps the table and the code in step: each default parses to what the code uses', () => {
+    const fromTable = Object.fromEntries(CONFIG_VARIABLES.filter((v) => v.default !== undefined && !SCRIPTS_ONLY.has(v.name)).map((v) => [v.name, v.default as string]));
+    expect(loadConfig(fromTable)).toEqual(loadConfig({}));
+  });
+});
+
+/** One bad value per variable of the service (several for some), and what the message must say. */
+const BAD_VALUES: Record<string, Array<{ value: string; says?: RegExp; extra?: Record<string, string> }>> = {
+  HOST: [{ value: 'http://0.0.0.0' }, { value: 'two words' }],
+  PORT: [{ value: 'eighty' }, { value: '65536' }, { value: '-1' }, { value: '80.5' }],
+  LOG_LEVEL: [{ value: 'loud', says: /fatal, error, warn/ }],
+  TEMPORAL_ADDRESS: [{ value: 'localhost' }, { value: 'localhost:port' }, { value: 'host:99999' }, { value: 'http://host:7233' }],
+  TEMPORAL_NAMESPACE: [{ value: 'my namespace' }, { value: '../x' }],
+  TEMPORAL_UI_URL: [{ value: 'not a url' }, { value: 'ftp://127.0.0.1:8233' }],
+  TEMPORAL_TLS: [{ value: 'maybe', says: /true or false/ }],
+  TEMPORAL_TLS_CA_PATH: [{ value: '/nonexistent/ca.pem', says: /cannot be read/ }],
+  TEMPORAL_TLS_CERT_PATH: [{ value: '/nonexistent/cert.pem', says: /cannot be read/ }],
+  TEMPORAL_TLS_KEY_PATH: [{ value: '/nonexistent/key.pem', says: /cannot be read/ }],
+  TEMPORAL_TLS_SERVER_NAME: [{ value: 'bad name!' }],
+  TEMPORAL_API_KEY: [{ value: 'key with spaces' }],
+  REDIS_URL: [{ value: 'localhost:6379' }, { value: 'http://127.0.0.1:6379' }],
+  REDIS_KEY_PREFIX: [{ value: 'has space:' }, { value: 'x'.repeat(129) }],
+  IDEMPOTENCY_TTL_SECONDS: [{ value: '0' }, { value: '1d' }],
+  MAX_ARGS_BYTES: [{ value: '1' }, { value: '64KiB' }, { value: '2000000' }],
+  MAX_HORIZON_SECONDS: [{ value: '0' }, { value: '10y' }],
+  DELAY_CALLBACK_TOKENS: [{ value: 'orders' }, { value: 'bad app=token' }, { value: 'orders=' }, { value: 'orders=two words' }],
+  DELAY_CALLBACK_TOKENS_FILE: [{ value: '/nonexistent/tokens', says: /cannot be read/ }],
+  DELAY_CALLBACK_ADMIN_TOKEN: [{ value: 'admin token' }],
+  RATE_LIMIT_MAX: [{ value: '-1' }, { value: 'lots' }],
+  RATE_LIMIT_WINDOW: [{ value: 'soon' }, { value: '0 s' }, { value: '5 fortnights' }, { value: '2 days' }],
+  RUN_WORKER: [{ value: 'perhaps' }],
+  WORKER_MAX_CACHED_WORKFLOWS: [{ value: '-5' }],
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: [{ value: '1' }],
+  DEPENDENCY_TIMEOUT_MS: [{ value: '10' }, { value: '5s' }],
+  PUBLIC_URL: [{ value: 'api.example.com' }, { value: 'ws://api.example.com' }],
+};
+
+describe('a bad value stops start-up, naming the variable', () => {
+  it('has a bad-value case for every variable the service reads', () => {
+    const service = CONFIG_VARIABLES.map((v) => v.name).filter((name) => !SCRIPTS_ONLY.has(name));
+    expect(Object.keys(BAD_VALUES).sort()).toEqual([...service].sort());
+  });
+
+  for (const [name, cases] of Object.entries(BAD_VALUES)) {
+    for (const { value, says, extra } of cases) {
+      it(`${name}=${JSON.stringify(value.length > 30 ? `${value.slice(0, 30)}...` : value)}`, () => {
+        const err = configError({ ...extra, [name]: value });
+        expect(err.variable).toBe(name);
+        expect(err.code).toBe('INVALID_CONFIGURATION');
+        expect(err.message).toContain(name);
+        if (says) expect(err.message).toMatch(says);
+      });
+    }
+  }
+
+  it('needs the client certificate and its key together', () => {
+    expect(configError({ TEMPORAL_TLS_CERT_PATH: pem }).variable).toBe('TEMPORAL_TLS_KEY_PATH');
+    expect(configError({ TEMPORAL_TLS_KEY_PATH: pem }).variable).toBe('TEMPORAL_TLS_CERT_PATH');
+    expect(loadConfig({ TEMPORAL_TLS_CERT_PATH: pem, TEMPORAL_TLS_KEY_PATH: pem }).temporal.tls).toEqual({ certPath: pem, keyPath: pem });
+  });
+
+  it('names the line of a bad token file, without echoing it', async () => {
+    const file = join(dir, 'bad-tokens');
+    await writeFile(file, '# comment\norders=fine-token\nnot-a-pair-secret-xyz\n');
+    const err = configError({ DELAY_CALLBACK_TOKENS_FILE: file });
+    expect(err.variable).toBe('DELAY_CALLBACK_TOKENS_FILE');
+    expect(err.message).toContain('line 3');
+    expect(err.message).not.toContain('secret-xyz');
+  });
+
+  it('never echoes a secret', () => {
+    for (const [name, value] of [
+      ['DELAY_CALLBACK_TOKENS', 'orders=two words-secret'],
+      ['DELAY_CALLBACK_ADMIN_TOKEN', 'admin secret'],
+      ['TEMPORAL_API_KEY', 'api secret'],
+      ['REDIS_URL', 'http://:hunter2secret@127.0.0.1:6379'],
+    ] as const) {
+      const err = configError({ [name]: value });
+      expect(err.message).not.toContain('secret');
+    }
+  });
+});
+
+describe('the entry points', () => {
+  for (const entry of ['server/main.ts', 'server/worker-main.ts']) {
+    it(`${entry} exits 1 on a bad value, naming the variable, before connecting anywhere`, () => {
+      const root = new URL('../../', import.meta.url).pathname;
+      const run = spawnSync(process.execPath, ['--import', 'tsx', entry], {
+        cwd: root,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: 'eighty' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('Invalid configuration: PORT must be an integer');
+    });
+  }
+});
+
+describe('what good values turn into', () => {
+  it('parses tokens from the variable and the file (comments, blank lines, rotation)', async () => {
+    const file = join(dir, 'tokens');
+    await writeFile(file, '# production tokens\n\nbilling=b-token-1\n  # indented comment\nbilling = b-token-2\r\nshipping=s#token\n');
+    const config = loadConfig({ DELAY_CALLBACK_TOKENS: 'orders=o-token, orders=o-token-2,billing=b-token-0', DELAY_CALLBACK_TOKENS_FILE: file });
+    expect(Object.fromEntries(config.appTokens)).toEqual({
+      orders: ['o-token', 'o-token-2'],
+      billing: ['b-token-0', 'b-token-1', 'b-token-2'],
+      shipping: ['s#token'],
+    });
+  });
+
+  it('turns TLS on with an API key or any TLS path, and reads IPv6 addresses', () => {
+    expect(loadConfig({ TEMPORAL_API_KEY: 'k3y' }).temporal).toMatchObject({ apiKey: 'k3y', tls: {} });
+    expect(loadConfig({ TEMPORAL_TLS: 'true' }).temporal.tls).toEqual({});
+    expect(loadConfig({ TEMPORAL_TLS_CA_PATH: pem, TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).temporal.tls).toEqual({
+      caPath: pem,
+      serverName: 'temporal.internal',
+    });
+    expect(loadConfig({ TEMPORAL_ADDRESS: '[::1]:7233' }).temporal.address).toBe('[::1]:7233');
+  });
+
+  it('reads durations and switches', () => {
+    expect(parseDuration('X', '500 ms')).toBe(500);
+    expect(parseDuration('X', '30s')).toBe(30_000);
+    expect(parseDuration('X', '1.5 minutes')).toBe(90_000);
+    expect(parseDuration('X', '2 hours')).toBe(7_200_000);
+    expect(parseDuration('X', '250')).toBe(250);
+    expect(loadConfig({ RUN_WORKER: 'NO', RATE_LIMIT_MAX: '0' })).toMatchObject({ runWorker: false, rateLimit: { max: 0 } });
+    expect(loadConfig({ PUBLIC_URL: 'https://api.example.com/' }).publicUrl).toBe('https://api.example.com');
+  });
+});
+
+describe('docs/parts/configuration.md', () => {
+  it('lists every variable with its default', async () => {
+    const text = await readFile(new URL('../../docs/parts/configuration.md', import.meta.url), 'utf8');
+    const rows = new Map(
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('| `'))
+        .map((line) => {
+          const cells = line.split('|').map((cell) => cell.trim());
+          return [cells[1]?.replace(/`/g, '') ?? '', cells[2] ?? ''] as const;
+        }),
+    );
+    for (const variable of CONFIG_VARIABLES) {
+      expect(rows.has(variable.name), `${variable.name} is missing from docs/parts/configuration.md`).toBe(true);
+      const shown = rows.get(variable.name) ?? '';
+      if (variable.default === undefined) expect(shown, variable.name).toMatch(/^(unset|—|-)$/);
+      else expect(shown.replace(/`/g, ''), variable.name).toBe(variable.default);
+    }
+    expect([...rows.keys()].sort()).toEqual(CONFIG_VARIABLES.map((v) => v.name).sort());
+  });
+});
