@@ -6,10 +6,10 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../../server/errors.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { readmeSection } from '../helpers/readme.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 const ADMIN = 'openapi-admin-token';
@@ -150,9 +150,9 @@ describe('/docs', () => {
   });
 });
 
-describe('docs/parts/errors.md', () => {
+describe("the README's Errors section", () => {
   it('lists every error code with its status', async () => {
-    const text = await readFile(new URL('../../docs/parts/errors.md', import.meta.url), 'utf8');
+    const text = await readmeSection('Errors');
     const rows = new Map(
       text
         .split('\n')
