@@ -31,7 +31,7 @@ export class DelayCallbackClient {
       baseUrl: options.serverUrl,
       token: options.token,
       timeoutMs: options.requestTimeoutMs ?? 10_000,
-      retries: options.retries ?? 2,
+      retries: options.retries ?? 5,
     });
   }
 

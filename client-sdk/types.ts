@@ -141,6 +141,6 @@ export interface DelayCallbackClientOptions {
   };
   /** Per HTTP request. @default 10000 */
   requestTimeoutMs?: number;
-  /** Retries of a call that is safe to repeat, on network errors, 429 and 503. @default 2 */
+  /** Retries of a call that is safe to repeat, on network errors, 429 and 503 (backoff 0.25 s doubling, or Retry-After; about 8 s in all). @default 5 */
   retries?: number;
 }

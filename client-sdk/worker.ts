@@ -46,7 +46,6 @@ export class AppWorker {
         identity: options.identity,
         maxConcurrentActivityTaskExecutions: options.maxConcurrentHandlers,
         shutdownGraceTime: options.shutdownGraceTimeMs,
-        ...(process.env.BENCH_APP_WORKER_OPTIONS ? JSON.parse(process.env.BENCH_APP_WORKER_OPTIONS) : {}), // BENCH-EXPERIMENT (temporary)
       });
       const running = worker.run();
       // Surface a fatal worker error through stop() rather than as an unhandled rejection.

@@ -18,6 +18,7 @@ import errorsPlugin, { clientErrorHandler, frameworkErrors } from './plugins/err
 import httpMetricsPlugin from './plugins/http-metrics.js';
 import loggingPlugin, { loggerOptions, requestIdOf } from './plugins/logging.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
+import shutdownPlugin from './plugins/shutdown.js';
 import { installStrictValidation } from './plugins/validation.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { listingRoutes } from './routes/listing.js';
@@ -54,6 +55,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     frameworkErrors,
     clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 256 },
+    // A request that reaches routing while closing is served, not refused with a bare 503 (plugins/shutdown.ts).
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installStrictValidation(app);
@@ -64,6 +67,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   });
 
   await app.register(errorsPlugin);
+  await app.register(shutdownPlugin);
   await app.register(loggingPlugin);
   await app.register(authPlugin, { appTokens: config.appTokens, adminToken: config.adminToken });
   if (!app.authEnabled) {

@@ -38,17 +38,6 @@ redis.on('error', (err) => app.log.warn({ err: err.message }, 'redis connection 
 const worker = config.runWorker ? superviseServiceWorker(config, { metrics, log: app.log }) : undefined;
 if (!worker) app.log.info('RUN_WORKER=false: the service worker runs elsewhere (npm run start:worker)');
 
-// While closing, every response also closes its connection. Node reaps idle keep-alive sockets once,
-// when the server starts closing; a socket whose request was in flight then would stay open after
-// its answer (Fastify keeps them 72 s) and hold app.close() past the grace delay (exit 1).
-let closing = false;
-app.addHook('preClose', async () => {
-  closing = true;
-});
-app.addHook('onSend', async (_request, reply) => {
-  if (closing) reply.header('connection', 'close');
-});
-
 closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
   else app.log.info({ signal }, 'shutting down');

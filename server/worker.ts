@@ -4,8 +4,11 @@
  * It runs inside the facade by default, or alone (`worker-main.ts`) to scale
  * separately; a supervisor reconnects and restarts it after a fatal error.
  */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { Worker as Thread } from 'node:worker_threads';
 import { Worker, type InjectedSinks, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { FastifyBaseLogger } from 'fastify';
 import { SERVICE_TASK_QUEUE, type CallbackSinks } from '../workflows/contract.js';
@@ -17,8 +20,8 @@ export interface ServiceWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   metrics?: ServiceMetrics;
-  /** A prebuilt bundle (tests build one per run); otherwise `workflows/` is bundled at start. */
-  workflowBundle?: { codePath: string };
+  /** A prebuilt bundle (tests build one per run); otherwise `workflows/` is bundled at start, in a thread. */
+  workflowBundle?: { codePath: string } | { code: string };
   /** Sleeping callbacks are evicted from this cache rather than pinned in memory. @default 1000 */
   maxCachedWorkflows?: number;
   /** @default 100 */
@@ -31,6 +34,43 @@ export function workflowsPath(): string {
   const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   return fileURLToPath(new URL(`../workflows/index${extension}`, import.meta.url));
 }
+
+/** Where `npm run build` puts the workflow bundle (dist/workflows/bundle.js). */
+export function prebuiltBundlePath(): string {
+  const distRoot = import.meta.url.endsWith('.ts') ? new URL('../dist/', import.meta.url) : new URL('../', import.meta.url);
+  return fileURLToPath(new URL('workflows/bundle.js', distRoot));
+}
+
+/** The bundle `npm run build` made when running built code, else `workflows/` bundled now (in a thread). */
+async function workflowBundle(): Promise<NonNullable<WorkerOptions['workflowBundle']>> {
+  const prebuilt = prebuiltBundlePath();
+  if (!import.meta.url.endsWith('.ts') && existsSync(prebuilt)) return { codePath: prebuilt };
+  return { code: await bundleInThread(workflowsPath()) };
+}
+
+/**
+ * Bundles the workflow code with webpack in a worker thread. Bundling in this process would leave its
+ * heap (about 40 MB of RSS) behind for the life of the worker; the thread's goes when it exits.
+ */
+async function bundleInThread(path: string): Promise<string> {
+  const thread = new Thread(BUNDLER_THREAD, {
+    eval: true,
+    workerData: { path, sdk: createRequire(import.meta.url).resolve('@temporalio/worker') },
+  });
+  return new Promise<string>((resolve, reject) => {
+    thread.once('message', (code: string) => resolve(code));
+    thread.once('error', reject);
+    thread.once('exit', (exitCode) => reject(new Error(`the workflow bundler thread exited (${exitCode}) without a bundle`)));
+  });
+}
+
+const BUNDLER_THREAD = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { bundleWorkflowCode } = require(workerData.sdk);
+const quiet = () => undefined;
+const logger = { trace: quiet, debug: quiet, info: quiet, log: quiet, warn: console.warn, error: console.error };
+bundleWorkflowCode({ workflowsPath: workerData.path, logger }).then(({ code }) => parentPort.postMessage(code));
+`;
 
 function metricsSinks(metrics: ServiceMetrics | undefined): InjectedSinks<CallbackSinks> {
   const sink = metrics?.sink;
@@ -45,21 +85,20 @@ function metricsSinks(metrics: ServiceMetrics | undefined): InjectedSinks<Callba
 }
 
 export async function createServiceWorker(options: ServiceWorkerOptions): Promise<Worker> {
-  const code: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = options.workflowBundle
-    ? { workflowBundle: options.workflowBundle }
-    : { workflowsPath: workflowsPath() };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: SERVICE_TASK_QUEUE,
-    ...code,
+    workflowBundle: options.workflowBundle ?? (await workflowBundle()),
     sinks: metricsSinks(options.metrics),
     maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 100,
     identity: options.identity ?? `delay-callback-service@${hostname()}:${process.pid}`,
-    // Workflow tasks are small and frequent: keep a few pollers per worker.
-    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 4 },
-    ...benchOverrides(), // BENCH-EXPERIMENT (temporary)
+    // Workflow tasks are small and frequent. Most of ours are non-sticky: a registration's first task, and
+    // the fire of a callback long evicted from the cache. The SDK's default split (0.2) left one poller on
+    // that queue, which capped how fast new callbacks got their timer (npm run bench, docs/parts/performance.md).
+    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 10 },
+    nonStickyToStickyPollRatio: 0.5,
   });
 }
 
@@ -128,10 +167,4 @@ export function superviseServiceWorker(
       await done;
     },
   };
-}
-
-// BENCH-EXPERIMENT (temporary): tuning knobs for the benchmark's experiments.
-function benchOverrides(): Partial<WorkerOptions> {
-  const raw = process.env.BENCH_SERVICE_WORKER_OPTIONS;
-  return raw ? (JSON.parse(raw) as Partial<WorkerOptions>) : {};
 }

@@ -26,6 +26,8 @@ export interface TemporalDevServerOptions {
   namespace?: string;
   /** More namespaces to create, each with the search attributes (tests isolate themselves in one). */
   extraNamespaces?: string[];
+  /** Port of the server's Prometheus `/metrics` (the benchmark reads it). @default a random port */
+  metricsPort?: number;
   /** Extra `--dynamic-config-value` entries. */
   dynamicConfig?: Record<string, string | number | boolean>;
   /** @default 'warn' */
@@ -68,6 +70,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     ...namespaces.flatMap((name) => ['--namespace', name]),
     '--log-level', options.logLevel ?? 'warn',
   ];
+  if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
   if (options.dbFile) {
     await mkdir(dirname(options.dbFile), { recursive: true });
     // WAL + synchronous=NORMAL: durable against a crash of the server process, far fewer fsyncs.

@@ -28,6 +28,8 @@ describe('client SDK package', () => {
   it('builds JavaScript with type declarations', async () => {
     await expect(access(join(root, 'dist/client-sdk/index.js'))).resolves.toBeUndefined();
     await expect(access(join(root, 'dist/client-sdk/index.d.ts'))).resolves.toBeUndefined();
+    // The built service worker loads this instead of bundling at every start.
+    await expect(access(join(root, 'dist/workflows/bundle.js'))).resolves.toBeUndefined();
   });
 
   it('is imported as delay-callback/client-sdk from plain JavaScript and runs a callback end to end', async () => {
