@@ -35,7 +35,7 @@ import type { IdempotencyStore } from '../idempotency-store.js';
 import type { CallbackDetail, CallbackSummary, RegisterBody, RescheduleBody } from '../schemas/callbacks.js';
 import { callbackLinks, type LinkSettings } from './links.js';
 import { buildRegistration, resolveTriggerTime, type RegistrationLimits } from './registration.js';
-import { initialState, memoOf, readMemo } from './workflow-data.js';
+import { memoOf, readMemo, registeredStateOf } from './workflow-data.js';
 import { boundedCall, isDependencyUnavailable } from './dependency-calls.js';
 
 // @temporalio/proto is CommonJS: named imports do not work under plain Node ESM.
@@ -107,6 +107,10 @@ export class CallbackService {
           ],
           memo: memoOf(input),
           staticSummary: `${input.alias} of ${app}, due ${input.triggerAt}`,
+          // Temporal holds the workflow's first task until the trigger time: no timer and no task to
+          // run now, so a registration costs one write, and the fire does not inherit this moment's
+          // worker latency. An update (cancel, reschedule) or a cancellation request starts it early.
+          startDelay: delayUntil(input.triggerAt, this.now()),
         }),
       );
       this.options.onEvent?.({ type: 'registered', app, replayed: false });
@@ -203,7 +207,17 @@ export class CallbackService {
     const description = await this.describe(app, uid, handle);
     const runId = description.runId;
     if (description.status.name === 'RUNNING') {
-      return { state: await this.workerCall(() => handle.query(stateQuery)), runId };
+      // Before its trigger the workflow has not run (startDelay): nothing to query, it is as registered.
+      if (description.historyLength <= 1) return { state: (await this.temporalCall(() => registeredStateOf(handle))).state, runId };
+      try {
+        return { state: await this.workerCall(() => handle.query(stateQuery)), runId };
+      } catch (err) {
+        if (isDependencyUnavailable(err)) throw err;
+        // Not run yet, but a signal was recorded meanwhile (it takes effect at the trigger time).
+        const registered = await this.temporalCall(() => registeredStateOf(handle));
+        if (!registered.hasRun) return { state: registered.state, runId };
+        throw err;
+      }
     }
     return { state: await this.closedState(handle, description), runId };
   }
@@ -222,7 +236,7 @@ export class CallbackService {
       }
       if (isDependencyUnavailable(err)) throw err;
       // Terminated, timed out or cancelled by an operator: it will never fire.
-      const state = await this.temporalCall(() => initialState(handle));
+      const { state } = await this.temporalCall(() => registeredStateOf(handle));
       return { ...state, status: 'cancelled', completedAt: description.closeTime?.toISOString() ?? null };
     }
   }
@@ -300,6 +314,12 @@ export class CallbackService {
 }
 
 /** 409 for a callback past its waiting states; anything else is not a conflict, so `cause` goes on. */
+/** Milliseconds until `triggerAt`, or undefined when it is due (no delay). */
+function delayUntil(triggerAt: string, now: number): number | undefined {
+  const ms = Date.parse(triggerAt) - now;
+  return ms > 0 ? ms : undefined;
+}
+
 /** Resets a run to the end of its first workflow task; resolves with the new run's id. */
 async function resetToFirstWorkflowTask(handle: WorkflowHandle, runId: string): Promise<string> {
   const { workflowService, options } = handle.client;

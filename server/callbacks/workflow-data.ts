@@ -5,7 +5,11 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { registeredState, type CallbackState, type DelayCallbackInput, type RetryStrategy } from '../../workflows/contract.js';
+
+// @temporalio/proto is CommonJS: named imports do not work under plain Node ESM.
+const { EventType } = proto.temporal.api.enums.v1;
 
 export type CallbackMemo = {
   alias: string;
@@ -33,15 +37,20 @@ export function readMemo(memo: Record<string, unknown> | undefined): CallbackMem
   return (memo ?? {}) as unknown as CallbackMemo;
 }
 
-/** The state a callback had when registered, from the input of its start event. */
-export async function initialState(handle: WorkflowHandle): Promise<CallbackState> {
+/**
+ * The state a callback had when registered, from the input of its start event, and whether its
+ * workflow has run a task since (until its trigger it has not: Temporal holds the first task).
+ */
+export async function registeredStateOf(handle: WorkflowHandle): Promise<{ state: CallbackState; hasRun: boolean }> {
   const { workflowService, options } = handle.client;
   const page = await workflowService.getWorkflowExecutionHistory({
     namespace: options.namespace,
     execution: { workflowId: handle.workflowId },
-    maximumPageSize: 1,
+    maximumPageSize: 50,
   });
-  const payload = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  const events = page.history?.events ?? [];
+  const payload = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   if (!payload) throw new Error(`workflow ${handle.workflowId} has no start event input`);
-  return registeredState(defaultPayloadConverter.fromPayload<DelayCallbackInput>(payload));
+  const hasRun = events.some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) || Boolean(page.nextPageToken?.length);
+  return { state: registeredState(defaultPayloadConverter.fromPayload<DelayCallbackInput>(payload)), hasRun };
 }

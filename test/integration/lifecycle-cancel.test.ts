@@ -90,13 +90,24 @@ describe.concurrent('cancel', () => {
     expect(response.body.error.code).toBe('CALLBACK_NOT_FOUND');
   });
 
-  it('accepts the operator signal `cancel` and a Temporal cancellation request', async () => {
-    const bySignal = await client.register({ alias: 'ok', delaySeconds: 60 });
+  it('accepts a Temporal cancellation request at once, and the operator signal `cancel` by the trigger time', async () => {
     const byRequest = await client.register({ alias: 'ok', delaySeconds: 60 });
-    await stack.temporal.workflow.getHandle(callbackWorkflowId(client.app, bySignal.uid)).signal('cancel');
     await stack.temporal.workflow.getHandle(callbackWorkflowId(client.app, byRequest.uid)).cancel();
-    expect((await waitForStatus(client, bySignal.uid, 'cancelled')).attempts).toBe(0);
     expect((await waitForStatus(client, byRequest.uid, 'cancelled')).attempts).toBe(0);
+
+    // A signal does not wake a workflow whose first task Temporal holds until the trigger: it is applied
+    // then, before any attempt.
+    const bySignal = await client.register({ alias: 'ok', delaySeconds: 2 });
+    await stack.temporal.workflow.getHandle(callbackWorkflowId(client.app, bySignal.uid)).signal('cancel');
+    const cancelled = await waitForStatus(client, bySignal.uid, 'cancelled', 15_000);
+    expect(cancelled.attempts).toBe(0);
+    expect(recorder.runsOf(bySignal.uid)).toHaveLength(0);
+
+    // Once the workflow runs (here: retrying), the signal applies at once.
+    const retrying = await client.register({ alias: 'fails', delaySeconds: 0, retry: { maxAttempts: 3, backoff: 'fixed', intervalSeconds: 60 } });
+    await waitForStatus(client, retrying.uid, 'retrying');
+    await stack.temporal.workflow.getHandle(callbackWorkflowId(client.app, retrying.uid)).signal('cancel');
+    expect((await waitForStatus(client, retrying.uid, 'cancelled', 5_000)).attempts).toBe(1);
   });
 
   it('ends a cancel/fire race in exactly one outcome, every time', async () => {

@@ -46,6 +46,22 @@ describe.concurrent('firing', () => {
     expect(done.attemptHistory[0]).toMatchObject({ attempt: 1, error: null });
   });
 
+  it('fires a batch of 20, none early, and reports the lateness', async () => {
+    const registered = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => client.register({ alias: 'truthy', delaySeconds: 1 + (i % 5) * 0.2 })),
+    );
+    const lateness = await Promise.all(
+      registered.map(async ({ uid, triggerAt }) => {
+        const [run] = await recorder.waitForRuns(uid, 1);
+        return run!.at - Date.parse(triggerAt);
+      }),
+    );
+    lateness.sort((a, b) => a - b);
+    console.log(`fire lateness of 20 callbacks (ms): p50 ${lateness[9]}, max ${lateness[19]}, min ${lateness[0]}`);
+    expect(lateness[0]).toBeGreaterThanOrEqual(0);
+    expect(lateness[19]).toBeLessThan(LATE_TOLERANCE_MS);
+  });
+
   it('hands the handler uid, app, alias, args, attempt, triggerAt and firedAt', async () => {
     const registered = await client.register({ alias: 'greet', args: { name: 'bob' }, delaySeconds: 0 });
     const [run] = await recorder.waitForRuns(registered.uid, 1);

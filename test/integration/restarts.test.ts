@@ -52,7 +52,7 @@ describe('restarts', () => {
     }
   });
 
-  it('answers 503 naming the service worker while none runs, and recovers when one starts', async () => {
+  it('reads a waiting callback without any service worker, answers 503 naming it for a cancel, and recovers when one starts', async () => {
     // A namespace of its own: the other test files' service workers poll the default one.
     const namespace = { TEMPORAL_NAMESPACE: inject('isolatedNamespace') };
     const facadeOnly = await startTestStack({ serviceWorker: false, env: { ...namespace, DEPENDENCY_TIMEOUT_MS: '1500' } });
@@ -60,15 +60,21 @@ describe('restarts', () => {
       const app = uniqueName('noservice');
       const registered = await facadeOnly.http('POST', `/v1/apps/${app}/callbacks`, { alias: 'ok', delaySeconds: 3_600 });
       expect(registered.status).toBe(201);
-      const unanswered = await facadeOnly.http('GET', `/v1/apps/${app}/callbacks/${registered.body.uid}`);
+      // Until its trigger the workflow has not run: GET answers from Temporal alone.
+      const read = await facadeOnly.http('GET', `/v1/apps/${app}/callbacks/${registered.body.uid}`);
+      expect(read).toMatchObject({ status: 200, body: { status: 'scheduled', attempts: 0 } });
+      // A cancel is an update, which a service worker must run.
+      const unanswered = await facadeOnly.http('DELETE', `/v1/apps/${app}/callbacks/${registered.body.uid}`);
       expect(unanswered.status).toBe(503);
       expect(unanswered.headers.get('retry-after')).toBe('5');
       expect(unanswered.body.error).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', details: [{ dependency: 'service-worker' }] });
       const withWorker = await startTestStack({ env: namespace }); // its service worker serves every facade
       try {
-        const answered = await facadeOnly.http('GET', `/v1/apps/${app}/callbacks/${registered.body.uid}`);
-        expect(answered).toMatchObject({ status: 200, body: { status: 'scheduled' } });
-        expect((await facadeOnly.http('DELETE', `/v1/apps/${app}/callbacks/${registered.body.uid}`)).status).toBe(200);
+        expect((await facadeOnly.http('DELETE', `/v1/apps/${app}/callbacks/${registered.body.uid}`)).body).toEqual({
+          uid: registered.body.uid,
+          status: 'cancelled',
+        });
+        expect((await facadeOnly.http('GET', `/v1/apps/${app}/callbacks/${registered.body.uid}`)).body.status).toBe('cancelled');
       } finally {
         await withWorker.close();
       }

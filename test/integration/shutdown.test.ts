@@ -6,7 +6,7 @@ import { startTestStack, uniqueName } from '../helpers/stack.js';
 
 describe('facade shutdown', () => {
   it('answers a request in flight when closing starts, with Connection: close, and closes promptly', async () => {
-    // No service worker in this namespace: a GET waits DEPENDENCY_TIMEOUT_MS for one, long enough to close meanwhile.
+    // No service worker in this namespace: a cancel waits DEPENDENCY_TIMEOUT_MS for one, long enough to close meanwhile.
     const stack = await startTestStack({ serviceWorker: false, env: { TEMPORAL_NAMESPACE: inject('isolatedNamespace'), DEPENDENCY_TIMEOUT_MS: '1500' } });
     try {
       const app = await buildApp(stack.config, { temporal: stack.temporal, redis: stack.redis, metrics: stack.metrics, logger: false });
@@ -18,7 +18,8 @@ describe('facade shutdown', () => {
 
       const keepAlive = new Agent({ keepAlive: true });
       const answer = new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, path: `/v1/apps/${appName}/callbacks/${registered.json().uid}`, agent: keepAlive }, (res) => {
+        const path = `/v1/apps/${appName}/callbacks/${registered.json().uid}`;
+        const req = request({ host: '127.0.0.1', port, path, method: 'DELETE', agent: keepAlive }, (res) => {
           let body = '';
           res.on('data', (chunk: Buffer) => (body += chunk.toString()));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
@@ -26,7 +27,7 @@ describe('facade shutdown', () => {
         req.on('error', reject);
         req.end();
       });
-      await new Promise((resolve) => setTimeout(resolve, 300)); // the GET is now waiting on Temporal
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the cancel is now waiting for a worker
       const started = Date.now();
       await app.close();
       const closedAfter = Date.now() - started;
