@@ -153,8 +153,9 @@ export class FaultStack {
   }
 
   /** The application's HTTP client (the SDK, without a worker). */
-  sdk(app: string): DelayCallbackClient {
-    const client = new DelayCallbackClient({ app, serverUrl: this.facadeUrl, requestTimeoutMs: 10_000 });
+  /** An SDK client of `app`; `retries` as the SDK's option (the scenarios that count client retries pass 0). */
+  sdk(app: string, retries?: number): DelayCallbackClient {
+    const client = new DelayCallbackClient({ app, serverUrl: this.facadeUrl, requestTimeoutMs: 10_000, retries });
     this.clients.push(client);
     return client;
   }
