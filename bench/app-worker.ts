@@ -30,12 +30,4 @@ try {
   process.exit(1);
 }
 
-const stop = async (): Promise<void> => {
-  await client.stop();
-  reporter.close();
-  process.disconnect?.();
-  process.exit(0);
-};
-process.once('SIGTERM', () => void stop());
-process.once('SIGINT', () => void stop());
-process.once('disconnect', () => void stop());
+reporter.exitOnStop(() => client.stop());

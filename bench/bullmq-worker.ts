@@ -28,12 +28,4 @@ worker.on('error', (err) => reporter.send({ type: 'error', message: err.message 
 await worker.waitUntilReady();
 reporter.send({ type: 'ready' });
 
-const stop = async (): Promise<void> => {
-  await worker.close();
-  reporter.close();
-  process.disconnect?.();
-  process.exit(0);
-};
-process.once('SIGTERM', () => void stop());
-process.once('SIGINT', () => void stop());
-process.once('disconnect', () => void stop());
+reporter.exitOnStop(() => worker.close());

@@ -42,6 +42,19 @@ export class FireReporter {
     clearInterval(this.timer);
     this.flush();
   }
+
+  /** Stops the worker with `stopWorker`, flushes and exits 0 on SIGTERM, SIGINT or the parent's going away. */
+  exitOnStop(stopWorker: () => Promise<void>): void {
+    const stop = async (): Promise<void> => {
+      await stopWorker();
+      this.close();
+      process.disconnect?.();
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop());
+    process.once('SIGINT', () => void stop());
+    process.once('disconnect', () => void stop());
+  }
 }
 
 /** Parent side: fires of one run, by sequence number. */

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, constants, createSecureServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Session } from 'node:http2';
 import { join } from 'node:path';
+import { listenOnFreePort } from './listen.js';
 
 export interface TestPki {
   dir: string;
@@ -105,12 +106,7 @@ export async function startTlsGrpcProxy(options: TlsGrpcProxyOptions): Promise<T
     });
     stream.pipe(request);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const bound = server.address();
-  const port = typeof bound === 'object' && bound ? bound.port : 0;
+  const port = await listenOnFreePort(server);
   return {
     address: `127.0.0.1:${port}`,
     calls,

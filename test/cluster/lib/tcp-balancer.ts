@@ -5,6 +5,7 @@
  * dies breaks, and the client's reconnect lands on a live node.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { listenOnFreePort } from '../../helpers/listen.js';
 
 export interface TcpBalancer {
   address: string;
@@ -58,12 +59,7 @@ export async function startTcpBalancer(backends: readonly string[]): Promise<Tcp
     tryBackend(0);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const bound = server.address();
-  const port = typeof bound === 'object' && bound ? bound.port : 0;
+  const port = await listenOnFreePort(server);
   return {
     address: `127.0.0.1:${port}`,
     connections,
