@@ -7,7 +7,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
-import proto, { type temporal as TemporalProto } from '@temporalio/proto';
+import type { temporal as TemporalProto } from '@temporalio/proto';
+import { IndexedValueType } from '../../server/temporal/enums.js';
 import getPort from 'get-port';
 import { searchAttributes } from '../../workflows/contract.js';
 import { spawnManaged, type ManagedChild } from './managed-child.js';
@@ -134,11 +135,9 @@ async function waitUntilReady(address: string, uiUrl: string, namespaces: string
 
 const CLI_TYPES: Record<string, string> = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.DATETIME]: 'Datetime' };
 
-// @temporalio/proto is CommonJS: named imports do not work under plain Node ESM.
-const { temporal } = proto;
 const INDEXED_VALUE_TYPES: Record<string, TemporalProto.api.enums.v1.IndexedValueType> = {
-  [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  [SearchAttributeType.DATETIME]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  [SearchAttributeType.KEYWORD]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  [SearchAttributeType.DATETIME]: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
 };
 
 /**

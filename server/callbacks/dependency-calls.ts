@@ -8,15 +8,30 @@ import { ServiceError, dependencyUnavailable } from '../errors.js';
 // gRPC status codes that mean "could not reach or hear back from the server".
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
+/** The server refused the request's content (e.g. a page token it did not issue). */
+export const GRPC_INVALID_ARGUMENT = 3;
 
-/** True when `err` (or a cause of it) says Temporal could not be reached in time. */
-export function isTemporalUnreachable(err: unknown): boolean {
+/** True when `err` or one of its causes (a few levels down) satisfies `test`. */
+function inCauseChain(err: unknown, test: (error: unknown) => boolean): boolean {
   for (let current: unknown = err, depth = 0; current && depth < 5; depth++) {
-    if (isGrpcServiceError(current) && (current.code === GRPC_DEADLINE_EXCEEDED || current.code === GRPC_UNAVAILABLE)) return true;
-    if (current instanceof Error && /failed to connect before the deadline|deadline exceeded/i.test(current.message)) return true;
+    if (test(current)) return true;
     current = current instanceof Error ? current.cause : undefined;
   }
   return false;
+}
+
+/** True when `err` or one of its causes is a gRPC error with `code`. */
+export function hasGrpcCode(err: unknown, code: number): boolean {
+  return inCauseChain(err, (error) => isGrpcServiceError(error) && error.code === code);
+}
+
+/** True when `err` (or a cause of it) says Temporal could not be reached in time. */
+export function isTemporalUnreachable(err: unknown): boolean {
+  return (
+    hasGrpcCode(err, GRPC_DEADLINE_EXCEEDED) ||
+    hasGrpcCode(err, GRPC_UNAVAILABLE) ||
+    inCauseChain(err, (error) => error instanceof Error && /failed to connect before the deadline|deadline exceeded/i.test(error.message))
+  );
 }
 
 export function isDependencyUnavailable(err: unknown): err is ServiceError {

@@ -13,7 +13,6 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import proto from '@temporalio/proto';
 import {
   CALLBACK_FAILED,
   CALLBACK_FINISHED,
@@ -36,10 +35,8 @@ import type { CallbackDetail, CallbackSummary, RegisterBody, RescheduleBody } fr
 import { callbackLinks, type LinkSettings } from './links.js';
 import { buildRegistration, resolveTriggerTime, type RegistrationLimits } from './registration.js';
 import { memoOf, readMemo, registeredStateOf } from './workflow-data.js';
+import { EventType, ResetReapplyType } from '../temporal/enums.js';
 import { boundedCall, isDependencyUnavailable } from './dependency-calls.js';
-
-// @temporalio/proto is CommonJS: named imports do not work under plain Node ESM.
-const { EventType, ResetReapplyType } = proto.temporal.api.enums.v1;
 
 export interface CallbackServiceOptions {
   client: Client;
@@ -170,7 +167,7 @@ export class CallbackService {
     const handle = this.handle(app, uid);
     const description = await this.describe(app, uid, handle);
     if (description.status.name !== 'FAILED') {
-      const { state } = await this.readState(app, uid);
+      const state = await this.stateOf(handle, description);
       throw new ServiceError('CALLBACK_NOT_FAILED', `only a failed callback can be retried; this one is ${state.status}`, [
         { status: state.status },
       ]);
@@ -205,21 +202,25 @@ export class CallbackService {
   private async readState(app: string, uid: string): Promise<{ state: CallbackState; runId: string }> {
     const handle = this.handle(app, uid);
     const description = await this.describe(app, uid, handle);
-    const runId = description.runId;
+    return { state: await this.stateOf(handle, description), runId: description.runId };
+  }
+
+  /** The state of the run `description` describes: queried, read from its start, or its outcome. */
+  private async stateOf(handle: WorkflowHandle, description: WorkflowExecutionDescription): Promise<CallbackState> {
     if (description.status.name === 'RUNNING') {
       // Before its trigger the workflow has not run (startDelay): nothing to query, it is as registered.
-      if (description.historyLength <= 1) return { state: (await this.temporalCall(() => registeredStateOf(handle))).state, runId };
+      if (description.historyLength <= 1) return (await this.temporalCall(() => registeredStateOf(handle))).state;
       try {
-        return { state: await this.workerCall(() => handle.query(stateQuery)), runId };
+        return await this.workerCall(() => handle.query(stateQuery));
       } catch (err) {
         if (isDependencyUnavailable(err)) throw err;
         // Not run yet, but a signal was recorded meanwhile (it takes effect at the trigger time).
         const registered = await this.temporalCall(() => registeredStateOf(handle));
-        if (!registered.hasRun) return { state: registered.state, runId };
+        if (!registered.hasRun) return registered.state;
         throw err;
       }
     }
-    return { state: await this.closedState(handle, description), runId };
+    return this.closedState(handle, description);
   }
 
   private async closedState(handle: WorkflowHandle, description: WorkflowExecutionDescription): Promise<CallbackState> {

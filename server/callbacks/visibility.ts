@@ -13,6 +13,7 @@ import {
   type CallbackStatus,
 } from '../../workflows/contract.js';
 import { validationError } from '../errors.js';
+import { GRPC_INVALID_ARGUMENT, hasGrpcCode } from './dependency-calls.js';
 import { callbackLinks, workflowListUiUrl, type LinkSettings } from './links.js';
 import { appUiQuery, decodePageToken, encodePageToken, listQuery, overdueQuery, statusCondition, type ListFilters } from './visibility-query.js';
 import type { CallbackMemo } from './workflow-data.js';
@@ -72,7 +73,7 @@ export class CallbackVisibility {
       this.client.workflowService.listWorkflowExecutions({ namespace: this.namespace, query, pageSize, nextPageToken }),
     ).catch((err: unknown) => {
       // Temporal refuses a token that decodes but is not its own.
-      if (pageToken !== undefined && isInvalidArgument(err)) throw validationError('query.pageToken', 'was not issued by this service for this listing');
+      if (pageToken !== undefined && hasGrpcCode(err, GRPC_INVALID_ARGUMENT)) throw validationError('query.pageToken', 'was not issued by this service for this listing');
       throw err;
     });
     const seen = new Set<string>();
@@ -164,12 +165,4 @@ export class CallbackVisibility {
   private get namespace(): string {
     return this.links.namespace;
   }
-}
-
-function isInvalidArgument(err: unknown): boolean {
-  for (let current: unknown = err, depth = 0; current && depth < 5; depth++) {
-    if ((current as { code?: unknown }).code === 3) return true; // gRPC INVALID_ARGUMENT
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return false;
 }

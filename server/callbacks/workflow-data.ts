@@ -5,11 +5,8 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import proto from '@temporalio/proto';
+import { EventType } from '../temporal/enums.js';
 import { registeredState, type CallbackState, type DelayCallbackInput, type RetryStrategy } from '../../workflows/contract.js';
-
-// @temporalio/proto is CommonJS: named imports do not work under plain Node ESM.
-const { EventType } = proto.temporal.api.enums.v1;
 
 export type CallbackMemo = {
   alias: string;

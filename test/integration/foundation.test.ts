@@ -5,16 +5,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import proto from '@temporalio/proto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startTemporalDevServer } from '../../scripts/lib/temporal-dev-server.js';
+import { IndexedValueType } from '../../server/temporal/enums.js';
 import { installTemporalRuntime } from '../../server/temporal/runtime.js';
 import { searchAttributes } from '../../workflows/contract.js';
 import { uniqueName } from '../helpers/stack.js';
 
 installTemporalRuntime('error');
-const { IndexedValueType } = proto.temporal.api.enums.v1;
 const address = inject('temporalAddress');
 const cleanups: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
