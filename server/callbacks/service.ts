@@ -297,17 +297,25 @@ export class CallbackService {
   }
 
   /**
-   * A query or update: a service worker must answer it. Temporal answered moments ago (or the
-   * update reached it), so a timeout here means no worker picked it up.
+   * A query or update: a service worker must answer it. A deadline passing means either no
+   * worker picked it up or Temporal itself is gone; a quick probe of Temporal (only on this
+   * failure path) tells the two apart, so the 503 names the right dependency.
    */
   private async workerCall<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await this.temporalCall(call);
     } catch (err) {
-      if (isDependencyUnavailable(err) && isGrpcDeadlineError(err.cause)) throw dependencyUnavailable('service-worker', err.cause);
-      throw err;
+      if (!isDependencyUnavailable(err) || !isGrpcDeadlineError(err.cause)) throw err;
+      const temporalAnswers = await boundedCall('temporal', 1_000, () =>
+        this.options.client.withDeadline(Date.now() + 1_000, () => this.options.client.workflowService.getSystemInfo({})),
+      ).then(
+        () => true,
+        () => false,
+      );
+      throw temporalAnswers ? dependencyUnavailable('service-worker', err.cause) : err;
     }
   }
+
 
   private redisCall<T>(call: () => Promise<T>): Promise<T> {
     return boundedCall('redis', this.options.dependencyTimeoutMs, call);
