@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: lateness, throughput and scale of delay-callback, side by
  * side with BullMQ delayed jobs on the same Redis. Modes: --quick, the default
- * sweep, --pending N. See `npm run bench -- --help` and docs/parts/performance.md.
+ * sweep, --pending N. See `npm run bench -- --help` and docs/performance.md.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';

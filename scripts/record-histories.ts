@@ -11,7 +11,7 @@
  * worker, and an SDK worker whose handlers succeed, fail, return false or outlive the
  * attempt timeout, driven through the HTTP API like an application would. Re-record
  * after a deliberate change only once the old histories replay (see
- * docs/parts/workflow-upgrades.md): the files committed are what production has.
+ * docs/workflow-changes.md): the files committed are what production has.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';

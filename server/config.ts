@@ -1,7 +1,7 @@
 /**
  * All configuration, read from the environment in one place and validated at
  * start-up. A bad value stops start-up with a message naming the variable.
- * The table below is also the source of the README's configuration table.
+ * The table below is also the source of the table in docs/configuration.md.
  */
 import { readFileSync } from 'node:fs';
 import { APP_NAME_PATTERN } from './schemas/common.js';
@@ -52,12 +52,12 @@ export class ConfigError extends Error {
 
 export interface ConfigVariable {
   name: string;
-  /** Shown in the README; undefined = unset by default. */
+  /** Shown in docs/configuration.md; undefined = unset by default. */
   default?: string;
   description: string;
 }
 
-/** Every variable the service reads, with its default: the README's table. */
+/** Every variable the service reads, with its default: the table in docs/configuration.md. */
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'HOST', default: '127.0.0.1', description: 'Interface the HTTP facade binds (0.0.0.0 in containers).' },
   { name: 'PORT', default: '8080', description: 'Port of the HTTP facade.' },

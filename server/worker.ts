@@ -96,7 +96,7 @@ export async function createServiceWorker(options: ServiceWorkerOptions): Promis
     identity: options.identity ?? `delay-callback-service@${hostname()}:${process.pid}`,
     // Workflow tasks are small and frequent. Most of ours are non-sticky: a registration's first task, and
     // the fire of a callback long evicted from the cache. The SDK's default split (0.2) left one poller on
-    // that queue, which capped how fast new callbacks got their timer (npm run bench, docs/parts/performance.md).
+    // that queue, which capped how fast new callbacks got their timer (npm run bench, docs/performance.md).
     workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 10 },
     nonStickyToStickyPollRatio: 0.5,
   });

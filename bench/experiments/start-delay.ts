@@ -1,5 +1,5 @@
 /**
- * Experiment behind a proposal (docs/parts/performance.md): what would starting
+ * Experiment behind a proposal (docs/performance.md): what would starting
  * each callback's workflow with Temporal's `startDelay` (instead of a workflow
  * that sleeps on a timer) save? Both variants start the unchanged workflow
  * straight through the Temporal client (no facade), at the same rate, with the

@@ -9,7 +9,7 @@ import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../../server/errors.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { readmeSection } from '../helpers/readme.js';
+import { docPage } from '../helpers/docs.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 const ADMIN = 'openapi-admin-token';
@@ -150,9 +150,9 @@ describe('/docs', () => {
   });
 });
 
-describe("the README's Errors section", () => {
+describe('docs/errors.md', () => {
   it('lists every error code with its status', async () => {
-    const text = await readmeSection('Errors');
+    const text = await docPage('errors');
     const rows = new Map(
       text
         .split('\n')

@@ -37,7 +37,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** README screenshots are refreshed on demand (UPDATE_SCREENSHOTS=1), otherwise kept with the test results. */
+/** The screenshots in docs/ are refreshed on demand (UPDATE_SCREENSHOTS=1), otherwise kept with the test results. */
 async function screenshotPath(name: string): Promise<string> {
   const dir = process.env.UPDATE_SCREENSHOTS === '1' ? resolve(root, 'docs') : resolve(root, 'test-results');
   await mkdir(dir, { recursive: true });

@@ -1,6 +1,6 @@
 /**
  * server/config.ts: every variable's defaults, a bad value of each stops start-up with a
- * message naming it (and never echoing a secret), and the README's Configuration section lists them all.
+ * message naming it (and never echoing a secret), and docs/configuration.md lists them all.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, parseDuration } from '../../server/config.js';
-import { readmeSection } from '../helpers/readme.js';
+import { docPage } from '../helpers/docs.js';
 
 /** Read by scripts only (the Temporal binary resolver), not by the service: test/unit/temporal-binary.test.ts covers them. */
 const SCRIPTS_ONLY = new Set(['DELAY_CALLBACK_TOOLS_DIR', 'TEMPORAL_CLI_PATH']);
@@ -190,9 +190,9 @@ describe('what good values turn into', () => {
   });
 });
 
-describe("the README's Configuration section", () => {
+describe('docs/configuration.md', () => {
   it('lists every variable with its default', async () => {
-    const text = await readmeSection('Configuration');
+    const text = await docPage('configuration');
     const rows = new Map(
       text
         .split('\n')
@@ -203,7 +203,7 @@ describe("the README's Configuration section", () => {
         }),
     );
     for (const variable of CONFIG_VARIABLES) {
-      expect(rows.has(variable.name), `${variable.name} is missing from the README's Configuration table`).toBe(true);
+      expect(rows.has(variable.name), `${variable.name} is missing from the table in docs/configuration.md`).toBe(true);
       const shown = rows.get(variable.name) ?? '';
       if (variable.default === undefined) expect(shown, variable.name).toMatch(/^(unset|—|-)$/);
       else expect(shown.replace(/`/g, ''), variable.name).toBe(variable.default);

@@ -1,5 +1,5 @@
 // The same change made safely, for the replay test: behind `patched()`, new runs take the new
-// path and runs recorded before the change replay the old one (docs/parts/workflow-upgrades.md).
+// path and runs recorded before the change replay the old one (docs/workflow-changes.md).
 import { patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { searchAttributes, type DelayCallbackInput } from '../../../workflows/contract.js';
 import { delayCallback as current } from '../../../workflows/delay-callback.js';
