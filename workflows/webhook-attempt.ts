@@ -7,14 +7,18 @@
  * Shape: a LOCAL activity when the attempt timeout is at most
  * {@link LOCAL_ATTEMPT_MAX_SECONDS}. Its result is recorded in the workflow task
  * that ran it, so a callback that fires, delivers and completes costs one
- * workflow task (about 3 history writes instead of 7). Two consequences:
+ * workflow task (about 3 history writes instead of 7). Consequences:
  * - A local activity that outlives 80% of the workflow task timeout (10 s)
- *   makes the SDK heartbeat the task (one more task per 8 s): cheap for a slow
+ *   makes the SDK heartbeat the task (one more task per 8 s): fine for a slow
  *   answer now and then, so longer attempt timeouts use a regular activity on
  *   the service task queue instead, with heartbeats.
  * - If the worker dies mid-attempt nothing was recorded: the workflow task times
  *   out and another worker runs the same attempt again (same `attempt` number,
- *   same `webhook-id`): at-least-once, like the SDK path.
+ *   same `webhook-id`): at-least-once, like the SDK path. The same happens when
+ *   a signal arrives while the attempt runs and the task would also complete the
+ *   workflow: Temporal refuses that task (UNHANDLED_COMMAND) and it is retried.
+ * - While it runs, the workflow task is held: signals and updates are handled
+ *   after it. So a local attempt is not cancellable (see {@link runWebhookAttempt}).
  * Temporal never retries a business failure (each is a non-retryable
  * ApplicationFailure); an unexpected error is not retried either, it is a failed
  * attempt the callback's strategy retries, with its message in `lastError`.
@@ -23,6 +27,8 @@ import {
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  TemporalFailure,
   TimeoutFailure,
   isCancellation,
   proxyActivities,
@@ -69,22 +75,19 @@ export type WebhookAttemptOutcome =
   | { outcome: 'stood-down' };
 
 /** The proxies are made per call: their timeouts follow the callback's attempt timeout. */
-function deliverFor(attemptTimeoutSeconds: number): WebhookActivities['deliverWebhook'] {
+function deliverFor(attemptTimeoutSeconds: number): { deliver: WebhookActivities['deliverWebhook']; local: boolean } {
   const startToCloseTimeout = `${attemptTimeoutSeconds + WEBHOOK_TIMEOUT_GRACE_SECONDS}s`;
   const nonRetryableErrorTypes = [...WEBHOOK_ATTEMPT_FAILURE_CODES];
-  // The activity stands down only before it sends; once sending it finishes and reports, so the
-  // workflow waits for that answer rather than guessing whether the receiver got the request.
-  const cancellationType = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
   if (attemptTimeoutSeconds <= LOCAL_ATTEMPT_MAX_SECONDS) {
-    return proxyLocalActivities<WebhookActivities>({
+    const { deliverWebhook } = proxyLocalActivities<WebhookActivities>({
       startToCloseTimeout,
       // One run: an unexpected failure is a failed attempt for the callback's strategy, not a
       // silent second request. A crashed worker still re-runs it (the task is retried).
       retry: { maximumAttempts: 1, nonRetryableErrorTypes },
-      cancellationType,
-    }).deliverWebhook;
+    });
+    return { deliver: deliverWebhook, local: true };
   }
-  return proxyActivities<WebhookActivities>({
+  const { deliverWebhook } = proxyActivities<WebhookActivities>({
     // The service worker's own queue (the workflow's default).
     startToCloseTimeout,
     heartbeatTimeout: `${WEBHOOK_HEARTBEAT_TIMEOUT_SECONDS}s`,
@@ -95,20 +98,33 @@ function deliverFor(attemptTimeoutSeconds: number): WebhookActivities['deliverWe
       maximumInterval: '30s',
       nonRetryableErrorTypes: [...nonRetryableErrorTypes, 'TemporalTimeout:StartToClose'],
     },
-    cancellationType,
-  }).deliverWebhook;
+    // The activity stands down only before it sends (it learns of a cancellation from a heartbeat
+    // answer); once sending, it finishes and reports. The workflow waits for that answer rather
+    // than guessing whether the receiver got the request.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  return { deliver: deliverWebhook, local: false };
 }
 
-/** Runs one attempt and says how it went. Throws only what is not about the attempt (a workflow bug). */
+/**
+ * Runs one attempt and says how it went. Throws only what is not about the attempt (a workflow bug).
+ *
+ * Cancellation (the caller's scope cancelled, e.g. by the `cancel` signal): a long (regular) attempt
+ * waiting for `dueAt` stands down and answers `stood-down`, nothing sent. A local attempt is not
+ * cancellable: while it runs, the workflow task is held, so a signal or update is only handled
+ * after it anyway; it answers its real outcome and the caller sees the cancellation afterwards
+ * (`CancellationScope.current().consideredCancelled`).
+ */
 export async function runWebhookAttempt(input: DeliverWebhookInput): Promise<WebhookAttemptOutcome> {
   const scheduledAt = new Date(Date.now()).toISOString();
+  const { deliver, local } = deliverFor(input.attemptTimeoutSeconds);
   try {
-    const done = await deliverFor(input.attemptTimeoutSeconds)(input);
+    const done = local ? await CancellationScope.nonCancellable(() => deliver(input)) : await deliver(input);
     return { outcome: 'succeeded', ...done };
   } catch (err) {
     if (isCancellation(err)) return { outcome: 'stood-down' };
-    if (!(err instanceof ActivityFailure)) throw err;
-    const cause = err.cause;
+    // A regular activity's failure comes wrapped in an ActivityFailure, a local one's may not.
+    const cause = err instanceof ActivityFailure ? err.cause : err;
     if (cause instanceof ApplicationFailure && isFailureCode(cause.type)) {
       const details = cause.details?.[0] as WebhookFailureDetails | undefined;
       return {
@@ -121,12 +137,13 @@ export async function runWebhookAttempt(input: DeliverWebhookInput): Promise<Web
         final: details?.final ?? false,
       };
     }
+    if (!(err instanceof ActivityFailure) && !(cause instanceof TemporalFailure)) throw err;
     const timedOut = cause instanceof TimeoutFailure;
     return {
       outcome: 'failed',
       error: timedOut
         ? { code: 'ATTEMPT_TIMEOUT', message: `the attempt did not finish within ${input.attemptTimeoutSeconds} s` }
-        : { code: 'WEBHOOK_UNREACHABLE', message: `the delivery failed unexpectedly: ${cause?.message ?? err.message}` },
+        : { code: 'WEBHOOK_UNREACHABLE', message: `the delivery failed unexpectedly: ${cause instanceof Error ? cause.message : String(cause)}` },
       status: null,
       durationMs: Math.max(0, Date.now() - Date.parse(scheduledAt)),
       startedAt: scheduledAt,

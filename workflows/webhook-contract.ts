@@ -64,7 +64,8 @@ export interface DeliverWebhookInput {
   webhook: WebhookTarget;
   /**
    * Pre-dispatch: the activity waits until this instant (RFC 3339, the worker's clock) before it
-   * sends, and stands down (nothing sent) if cancelled while it waits. Null or past: send at once.
+   * sends. Null or past: send at once. A regular (long) attempt that learns of a cancellation while
+   * it waits stands down, nothing sent; a local attempt is not cancellable (workflows/webhook-attempt.ts).
    */
   dueAt?: string | null;
 }

@@ -64,8 +64,13 @@ export function createWebhookActivities(options: WebhookActivityOptions): Webhoo
 
   async function deliverWebhook(input: DeliverWebhookInput): Promise<DeliverWebhookResult> {
     const context = Context.current();
-    // Heartbeats keep a regular activity alive while it waits or sends (a no-op in a local one).
-    const heartbeat = setInterval(() => context.heartbeat(), heartbeatIntervalMs);
+    // Heartbeats keep a regular activity alive while it waits or sends, and bring it a cancellation
+    // (Temporal sends them at most every 0.8 x heartbeat timeout). A local one has none.
+    const beat = (): void => {
+      if (!context.info.isLocal) context.heartbeat();
+    };
+    beat();
+    const heartbeat = setInterval(beat, heartbeatIntervalMs);
     try {
       await waitUntilDue(input.dueAt, context.cancellationSignal);
       return await attempt(input);
@@ -126,12 +131,14 @@ export function createWebhookActivities(options: WebhookActivityOptions): Webhoo
     headers['webhook-signature'] = secrets.map((secret) => secret.signer.sign(messageId, timestamp, body)).join(' ');
 
     const url = new URL(input.webhook.url);
+    let verdict: AttemptVerdict;
     try {
       const answer = await postJson({ url, headers, body, agents, timeoutMs: input.attemptTimeoutSeconds * 1000, maxResponseBytes });
-      return finish(classifyAnswer(answer, Date.now()));
+      verdict = classifyAnswer(answer, Date.now());
     } catch (err) {
-      return finish(classifyError(err, url.host, input.attemptTimeoutSeconds));
+      verdict = classifyError(err, url.host, input.attemptTimeoutSeconds);
     }
+    return finish(verdict);
   }
 
   return { deliverWebhook };
