@@ -163,18 +163,20 @@ function eventOf(input: DeliverWebhookInput, startedAt: string): WebhookEvent {
 
 /** Pre-dispatch: waits for `dueAt` on this worker's clock; a cancellation meanwhile stands down (nothing sent). */
 async function waitUntilDue(dueAt: string | null | undefined, cancelled: AbortSignal): Promise<void> {
-  const wait = dueAt ? Date.parse(dueAt) - Date.now() : 0;
-  if (!(wait > 0)) return;
-  await new Promise<void>((resolve, reject) => {
-    const onCancel = (): void => {
-      clearTimeout(timer);
-      reject(new CancelledFailure('cancelled before the webhook was sent; nothing was sent'));
-    };
-    const timer = setTimeout(() => {
-      cancelled.removeEventListener('abort', onCancel);
-      resolve();
-    }, wait);
-    if (cancelled.aborted) onCancel();
-    else cancelled.addEventListener('abort', onCancel, { once: true });
-  });
+  const due = dueAt ? Date.parse(dueAt) : Number.NaN;
+  // A timer may fire a millisecond early by the wall clock: never send before the due millisecond.
+  while (Date.now() < due) {
+    await new Promise<void>((resolve, reject) => {
+      const onCancel = (): void => {
+        clearTimeout(timer);
+        reject(new CancelledFailure('cancelled before the webhook was sent; nothing was sent'));
+      };
+      const timer = setTimeout(() => {
+        cancelled.removeEventListener('abort', onCancel);
+        resolve();
+      }, due - Date.now());
+      if (cancelled.aborted) onCancel();
+      else cancelled.addEventListener('abort', onCancel, { once: true });
+    });
+  }
 }
