@@ -15,6 +15,9 @@ import { createWebhookActivities, type WebhookAttemptReport } from '../../activi
 import { sealHeaders } from '../../activities/webhook/header-seal.js';
 import { WebhookSecrets } from '../../activities/webhook/secrets.js';
 import { TargetPolicy, parseAllowedCidrs } from '../../activities/webhook/target-policy.js';
+import { loadConfig } from '../../server/config.js';
+import { createServiceMetrics } from '../../server/metrics.js';
+import { webhookActivitiesFrom } from '../../server/worker.js';
 import type { DeliverWebhookInput, DeliverWebhookResult, WebhookFailureDetails } from '../../workflows/webhook-contract.js';
 import { uniqueName } from '../helpers/stack.js';
 import { startConnectionRecorder, startReceiver, type Receiver, type ScriptedAnswer } from '../helpers/webhook-receiver.js';
@@ -286,5 +289,22 @@ describe('pre-dispatch (dueAt)', () => {
     await expect(running).rejects.toMatchObject({ name: 'CancelledFailure' });
     await new Promise((resolve) => setTimeout(resolve, 2_200));
     expect(target.requests).toHaveLength(0);
+  });
+});
+
+describe('the service worker wiring', () => {
+  it('builds deliverWebhook from configuration (secrets, allowed ranges, user agent) and counts attempts by status class', async () => {
+    const target = await receiver([{ status: 503 }, { status: 200 }]);
+    const config = loadConfig({ WEBHOOK_SIGNING_SECRETS: `*=${CURRENT}`, WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' });
+    const metrics = createServiceMetrics({ defaultMetrics: false });
+    const configured = webhookActivitiesFrom(config, metrics);
+    expect(failure(await deliver(inputFor(target.url(), { app: 'any-app' }), quietEnvironment(), configured)).details.status).toBe(503);
+    expect((await deliver(inputFor(target.url(), { app: 'any-app' }), quietEnvironment(), configured)).ok).toBe(true);
+    expect(target.requests[0]?.headers['user-agent']).toMatch(/^delay-callback\/\d+\.\d+\.\d+/);
+    expect(verifyWebhook(CURRENT, target.requests[1]!.rawBody, target.requests[1]!.headers).data.app).toBe('any-app');
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/delay_callback_webhook_requests_total\{app="any-app",status_class="5xx",outcome="WEBHOOK_HTTP_STATUS"\} 1/);
+    expect(text).toMatch(/delay_callback_webhook_requests_total\{app="any-app",status_class="2xx",outcome="succeeded"\} 1/);
+    expect(text).toMatch(/delay_callback_webhook_request_duration_seconds_count\{app="any-app",status_class="2xx"\} 1/);
   });
 });
