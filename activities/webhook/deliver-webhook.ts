@@ -32,6 +32,7 @@ import type { TargetPolicy } from './target-policy.js';
 export interface WebhookAttemptReport {
   app: string;
   alias: string;
+  uid: string;
   attempt: number;
   outcome: 'succeeded' | WebhookAttemptFailureCode;
   /** The HTTP status, or null without an answer. */
@@ -87,6 +88,7 @@ export function createWebhookActivities(options: WebhookActivityOptions): Webhoo
       options.onAttempt?.({
         app: input.app,
         alias: input.alias,
+        uid: input.uid,
         attempt: input.attempt,
         outcome: verdict.ok ? 'succeeded' : verdict.code,
         status: verdict.status,

@@ -212,7 +212,7 @@ describe('a delivery', () => {
     if (!outcome.ok) throw new Error(outcome.message);
     expect(outcome.value.durationMs).toBeGreaterThanOrEqual(140);
     expect(Date.parse(outcome.value.startedAt)).toBeLessThanOrEqual(target.requests[0]!.at);
-    expect(reports.find((r) => r.attempt === 1 && r.durationMs === outcome.value.durationMs)).toMatchObject({ app: APP, outcome: 'succeeded', status: 200 });
+    expect(reports.find((r) => r.uid === input.uid)).toMatchObject({ app: APP, attempt: 1, outcome: 'succeeded', status: 200, durationMs: outcome.value.durationMs });
   });
 });
 
