@@ -5,6 +5,7 @@ import type { Backoff, CallbackState, CallbackStatus } from '../workflows/contra
 
 export type { AttemptError, AttemptRecord, Backoff, CallbackRequest, CallbackStatus } from '../workflows/contract.js';
 export type { AttemptReport, CallbackHandler } from '../activities/invoke-callback.js';
+export type { WebhookAttemptErrorCode, WebhookEvent } from '../workflows/webhook-contract.js';
 
 export interface CallbackLinks {
   /** This callback in the API. */
@@ -99,6 +100,19 @@ export interface RegisterParams<Args = unknown> {
   idempotencyKey?: string;
   /** @default 30 */
   attemptTimeoutSeconds?: number;
+  /** Deliver to this URL (a signed POST, Standard Webhooks) instead of a handler of this app's worker. */
+  webhook?: WebhookParams;
+}
+
+/** Where a webhook callback is delivered. Receivers check deliveries with `verifyWebhook`. */
+export interface WebhookParams {
+  /** Absolute http(s) URL without user info, at most 2048 characters. Stored in plain text: put credentials in `headers`. */
+  url: string;
+  /**
+   * Sent with every attempt: at most 20, values at most 1024 characters; not hop-by-hop, `host`,
+   * `content-length`, `content-type`, `expect` or `webhook-*`. Values are stored encrypted.
+   */
+  headers?: Record<string, string>;
 }
 
 /** The original helper's shape: `register(params, { alias, onCallback })`. */

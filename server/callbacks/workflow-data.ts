@@ -15,6 +15,8 @@ export type CallbackMemo = {
   retry: RetryStrategy;
   /** The first characters of the serialized args, for the Web UI. */
   argsPreview: string;
+  /** A webhook callback's target host (never its path, query or headers), for the Web UI. */
+  webhookHost?: string;
 };
 
 const ARGS_PREVIEW_CHARS = 200;
@@ -27,6 +29,7 @@ export function memoOf(input: DelayCallbackInput): CallbackMemo {
     triggerAt: input.triggerAt,
     retry: input.retry,
     argsPreview: json.length > ARGS_PREVIEW_CHARS ? `${json.slice(0, ARGS_PREVIEW_CHARS)}…` : json,
+    ...(input.webhook ? { webhookHost: new URL(input.webhook.url).host } : {}),
   };
 }
 
