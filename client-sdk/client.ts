@@ -3,7 +3,10 @@
  * (register, get, unregister, reschedule) and the worker that runs the app's
  * handlers (define, start, stop).
  */
+import type { DataConverter } from '@temporalio/common';
 import type { CallbackHandler } from '../activities/invoke-callback.js';
+import { ENCRYPTION_KEYS_VARIABLE, EncryptionKeysError } from './codec/encryption-keys.js';
+import { withPayloadEncryption } from './codec/data-converter.js';
 import { DelayCallbackError } from './errors.js';
 import { HttpClient } from './http.js';
 import type {
@@ -17,6 +20,7 @@ import type {
   RegisterParams,
   RescheduleParams,
 } from './types.js';
+import { tracingRequestedBy } from './tracing-switch.js';
 import { AppWorker, defaultIdentity } from './worker.js';
 
 export class DelayCallbackClient {
@@ -24,9 +28,12 @@ export class DelayCallbackClient {
   private readonly http: HttpClient;
   private readonly handlers = new Map<string, CallbackHandler>();
   private worker: AppWorker | undefined;
+  /** The worker's data converter: encryption when keys are given (checked here, so a bad key fails at once). */
+  private readonly dataConverter: DataConverter | undefined;
 
   constructor(private readonly options: DelayCallbackClientOptions) {
     this.app = options.app;
+    this.dataConverter = encryptionFrom(options.payloadEncryptionKeys);
     this.http = new HttpClient({
       baseUrl: options.serverUrl,
       token: options.token,
@@ -57,6 +64,8 @@ export class DelayCallbackClient {
       shutdownGraceTimeMs: this.options.worker?.shutdownGraceTimeMs ?? 30_000,
       identity: this.options.worker?.identity ?? defaultIdentity(this.app),
       onAttempt: this.options.worker?.onAttempt,
+      dataConverter: this.dataConverter,
+      tracing: this.options.tracing ?? tracingRequestedBy(process.env),
     });
   }
 
@@ -135,5 +144,20 @@ export class DelayCallbackClient {
   private path(uid?: string): string {
     const base = `/v1/apps/${encodeURIComponent(this.app)}/callbacks`;
     return uid === undefined ? base : `${base}/${encodeURIComponent(uid)}`;
+  }
+}
+
+/** The option, or PAYLOAD_ENCRYPTION_KEYS when it is not given; a bad key is INVALID_CONFIGURATION naming where it came from. */
+function encryptionFrom(option: DelayCallbackClientOptions['payloadEncryptionKeys']): DataConverter | undefined {
+  if (option === false) return undefined;
+  const fromEnv = process.env[ENCRYPTION_KEYS_VARIABLE]?.trim() || undefined;
+  const keys = option ?? fromEnv;
+  if (keys === undefined) return undefined;
+  try {
+    return withPayloadEncryption(keys);
+  } catch (err) {
+    if (!(err instanceof EncryptionKeysError)) throw err;
+    const where = option === undefined ? ENCRYPTION_KEYS_VARIABLE : 'the payloadEncryptionKeys option';
+    throw new DelayCallbackError('INVALID_CONFIGURATION', `Invalid configuration: ${where} ${err.problem}`, 0);
   }
 }

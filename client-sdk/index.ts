@@ -4,3 +4,11 @@ export { DelayCallbackError } from './errors.js';
 export { verifyWebhook, type WebhookHeaders } from './webhooks.js';
 export type * from './types.js';
 export { temporalOptionsFromEnv, type TemporalConnectionSettings } from './temporal-env.js';
+export {
+  AesGcmPayloadCodec,
+  EncryptionKeysError,
+  PayloadDecryptionError,
+  parseEncryptionKeys,
+  withPayloadEncryption,
+  type PayloadEncryptionKey,
+} from './codec/index.js';

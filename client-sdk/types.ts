@@ -1,6 +1,7 @@
 /** Public types of the client SDK, derived from the workflow contract. */
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import type { AttemptReport } from '../activities/invoke-callback.js';
+import type { PayloadEncryptionKey } from './codec/encryption-keys.js';
 import type { Backoff, CallbackState, CallbackStatus } from '../workflows/contract.js';
 
 export type { AttemptError, AttemptRecord, Backoff, CallbackRequest, CallbackStatus } from '../workflows/contract.js';
@@ -153,6 +154,23 @@ export interface DelayCallbackClientOptions {
     /** Called after every attempt this worker ran (metrics, logs). */
     onAttempt?: (report: AttemptReport) => void;
   };
+  /**
+   * Encrypts what this worker hands back to Temporal and decrypts what it receives (AES-256-GCM;
+   * docs/encryption-and-tracing.md): keys in the `PAYLOAD_ENCRYPTION_KEYS` format
+   * (`<keyId>=<base64 of 32 bytes>`, comma-separated, the first encrypts, all decrypt) or parsed.
+   * The service must hold the same keys. `false`: none, whatever the environment says.
+   * @default the PAYLOAD_ENCRYPTION_KEYS environment variable; no encryption when it is unset
+   */
+  payloadEncryptionKeys?: string | readonly PayloadEncryptionKey[] | false;
+  /**
+   * OpenTelemetry spans for this worker's attempts: Temporal's `RunActivity` span and a
+   * `RunHandler:<alias>` span around each handler call, linked to the registration's trace. They go
+   * to the tracer provider your application registered (its OpenTelemetry SDK), and need the
+   * packages `@opentelemetry/api` and `@temporalio/interceptors-opentelemetry`. Off, nothing of
+   * OpenTelemetry is loaded.
+   * @default true when OTEL_TRACES_EXPORTER (other than none) or an OTLP endpoint is set in the environment
+   */
+  tracing?: boolean;
   /** Per HTTP request. @default 10000 */
   requestTimeoutMs?: number;
   /** Retries of a call that is safe to repeat, on network errors, 429 and 503 (backoff 0.25 s doubling, or Retry-After; about 8 s in all). @default 5 */

@@ -22,9 +22,11 @@ import rateLimitPlugin from './plugins/rate-limit.js';
 import shutdownPlugin from './plugins/shutdown.js';
 import { installStrictValidation } from './plugins/validation.js';
 import { callbackRoutes } from './routes/callbacks.js';
+import { codecRoutes } from './routes/codec.js';
 import { listingRoutes } from './routes/listing.js';
 import { CallbackVisibility } from './callbacks/visibility.js';
 import { opsRoutes } from './routes/ops.js';
+import type { Tracing } from './tracing/index.js';
 import { SERVICE_VERSION } from './version.js';
 
 export interface AppDependencies {
@@ -37,6 +39,8 @@ export interface AppDependencies {
   logger?: FastifyServerOptions['logger'];
   /** Clock, for tests. */
   now?: () => number;
+  /** HTTP request spans when tracing is on (server/tracing). @default none */
+  tracing?: Pick<Tracing, 'registerHttp'>;
 }
 
 /** Room for the rest of the body around the largest `args`. */
@@ -60,6 +64,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // First, so that every route's requests get their span.
+  if (deps.tracing) await deps.tracing.registerHttp(app);
   installStrictValidation(app);
   // JSON only: text/plain (a Fastify default) would otherwise reach the schema as a string.
   app.removeContentTypeParser('text/plain');
@@ -101,6 +107,12 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(callbackRoutes, { service });
   await app.register(listingRoutes, {
     visibility: new CallbackVisibility(deps.temporal, links, (call) => service.temporalCall(call), deps.now),
+  });
+  await app.register(codecRoutes, {
+    prefix: '/codec',
+    keys: config.payloadEncryptionKeys,
+    namespace: config.temporal.namespace,
+    uiUrl: config.temporal.uiUrl,
   });
   await app.register(opsRoutes, {
     registry: deps.metrics.registry,

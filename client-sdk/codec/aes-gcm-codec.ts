@@ -106,7 +106,8 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       throw new PayloadDecryptionError(`a payload does not decrypt with key "${keyId}": it was altered, or encrypted with another key of that id`, keyId, 'not-authentic');
     }
     const decoded = PayloadMessage.decode(plain);
-    return { metadata: decoded.metadata ?? {}, data: decoded.data ?? new Uint8Array() };
+    const restored: Payload = { metadata: decoded.metadata ?? {}, data: decoded.data ?? new Uint8Array() };
+    return decoded.externalPayloads?.length ? { ...restored, externalPayloads: decoded.externalPayloads } as Payload : restored;
   }
 }
 
