@@ -63,8 +63,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   let temporal: TemporalDevServer | undefined;
+  // With payload encryption on, the Web UI decodes through the facade's codec server.
+  const codecEndpoint = config.payloadEncryptionKeys ? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}/codec` : undefined;
   if (await temporalAnswers(config.temporal.address)) {
     log(`using the Temporal server already answering at ${config.temporal.address}`);
+    if (codecEndpoint) log(`its Web UI decodes encrypted payloads only if it was started with --ui-codec-endpoint ${codecEndpoint}`);
     const connection = await Connection.connect({ address: config.temporal.address });
     await ensureSearchAttributes(connection, config.temporal.namespace);
     await connection.close();
@@ -77,6 +80,7 @@ async function main(): Promise<void> {
       uiPort: portOf(new URL(config.temporal.uiUrl).host, 'TEMPORAL_UI_URL'),
       namespace: config.temporal.namespace,
       dbFile: resolve(root, '.data', 'temporal.db'),
+      uiCodecEndpoint: codecEndpoint,
     });
     stopping.push(() => temporal!.stop());
     children.push(temporal.child);
