@@ -150,7 +150,7 @@ export class DelayCallbackClient {
 /** The option, or PAYLOAD_ENCRYPTION_KEYS when it is not given; a bad key is INVALID_CONFIGURATION naming where it came from. */
 function encryptionFrom(option: DelayCallbackClientOptions['payloadEncryptionKeys']): DataConverter | undefined {
   if (option === false) return undefined;
-  const fromEnv = process.env[ENCRYPTION_KEYS_VARIABLE]?.trim() || undefined;
+  const fromEnv = process.env.PAYLOAD_ENCRYPTION_KEYS?.trim() || undefined;
   const keys = option ?? fromEnv;
   if (keys === undefined) return undefined;
   try {

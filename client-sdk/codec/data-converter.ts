@@ -10,7 +10,10 @@ import type { DataConverter } from '@temporalio/common';
 import { AesGcmPayloadCodec } from './aes-gcm-codec.js';
 import type { PayloadEncryptionKey } from './encryption-keys.js';
 
-/** The failure converter module Temporal loads by path (workers, clients, the workflow bundle). */
+/**
+ * The failure converter module Temporal loads by path (workers, clients, the workflow bundle). CommonJS
+ * so require() loads it from source and from a build alike; `allowJs` in tsconfig.build.json emits it.
+ */
 export const ENCODED_FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./encoded-failure-converter.cjs', import.meta.url));
 
 /**
