@@ -106,9 +106,14 @@ describe('with PAYLOAD_ENCRYPTION_KEYS', () => {
     expect(recorder.runsOf(waiting.uid).map((run) => run.args)).toEqual([{ n: 2 }]);
     // What the new stack wrote (the handler's result) is under the new key.
     const { history } = await historyOf(callbackWorkflowId(app, waiting.uid));
-    const written = payloadsOf(history).filter(({ path }) => /activityTaskCompletedEventAttributes\.result/.test(path));
+    const all = payloadsOf(history);
+    const written = all.filter(({ path }) => /activityTaskCompletedEventAttributes\.result/.test(path));
     expect(written.length).toBeGreaterThan(0);
     for (const { payload } of written) expect(Buffer.from(payload.metadata?.[METADATA_ENCRYPTION_KEY_ID] ?? []).toString()).toBe('2026-06');
+    // The reschedule's update (its request and the state it answered) is ciphertext too.
+    expect(all.some(({ path }) => path.includes('workflowExecutionUpdateAcceptedEventAttributes'))).toBe(true);
+    expect(all.some(({ path }) => path.includes('workflowExecutionUpdateCompletedEventAttributes'))).toBe(true);
+    for (const { path, payload } of all) expect(isEncrypted(payload), `${path} is encrypted`).toBe(true);
   });
 
   it('stores only ciphertext: a plain client reads no args, result or memo, the codec reads them all', async () => {
@@ -124,7 +129,7 @@ describe('with PAYLOAD_ENCRYPTION_KEYS', () => {
     expect(bytes.includes(secretResult)).toBe(false);
     const payloads = payloadsOf(history);
     const paths = payloads.map(({ path }) => path);
-    for (const expected of ['input', 'memo', 'result']) expect(paths.some((path) => path.includes(expected)), expected).toBe(true);
+    for (const expected of ['input', 'memo', 'result', 'userMetadata.summary']) expect(paths.some((path) => path.includes(expected)), expected).toBe(true);
     for (const { path, payload } of payloads) expect(isEncrypted(payload), `${path} is encrypted`).toBe(true);
     // The memo as the service describes it (visibility) is ciphertext as well.
     const described = await plain.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId } });

@@ -118,6 +118,21 @@ describe('one registration, one fire', () => {
   });
 });
 
+describe('acting on a callback through the API', () => {
+  it('traces the request down into the workflow: PATCH, its update, the workflow\'s handling of it', async () => {
+    const { uid } = await client.register({ alias: 'greet', delaySeconds: 3_600 });
+    await client.reschedule(uid, { delaySeconds: 7_200 });
+    const found = await waitFor('the reschedule\'s spans', async () => {
+      const patch = named('PATCH /v1/apps/:app/callbacks/:uid', (span) => span.attributes['delay_callback.app'] === client.app);
+      const update = named('StartWorkflowUpdate:reschedule', (span) => span.spanContext().traceId === patch?.spanContext().traceId);
+      const handled = named('HandleUpdate:reschedule', (span) => span.spanContext().traceId === patch?.spanContext().traceId);
+      return patch && update && handled ? { update, handled } : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 100 });
+    expect(found.handled.parentSpanId).toBe(found.update.spanContext().spanId);
+    await client.unregister(uid);
+  });
+});
+
 describe('the tracing interceptors', () => {
   it('replay every recorded history (tracing can be turned on under callbacks already running)', async () => {
     const outcome: Record<string, string> = {};
