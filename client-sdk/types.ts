@@ -1,5 +1,5 @@
 /** Public types of the client SDK, derived from the workflow contract. */
-import type { NativeConnectionOptions } from '@temporalio/worker';
+import type { NativeConnectionOptions, WorkerOptions } from '@temporalio/worker';
 import type { AttemptReport } from '../activities/invoke-callback.js';
 import type { Backoff, CallbackState, CallbackStatus } from '../workflows/contract.js';
 
@@ -128,6 +128,12 @@ export interface DelayCallbackClientOptions {
     namespace?: string;
     tls?: NativeConnectionOptions['tls'];
     apiKey?: string;
+    /**
+     * Payload codecs (encryption, for example) of the worker: the same as the service's, which
+     * encodes the arguments your handlers receive and decodes their results.
+     * @default Temporal's default converter, no codec
+     */
+    dataConverter?: WorkerOptions['dataConverter'];
   };
   worker?: {
     /** Handlers running at once on this worker. @default 100 */

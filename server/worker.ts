@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker as Thread } from 'node:worker_threads';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type InjectedSinks, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { FastifyBaseLogger } from 'fastify';
 import { SERVICE_TASK_QUEUE, type CallbackSinks } from '../workflows/contract.js';
@@ -27,6 +28,11 @@ export interface ServiceWorkerOptions {
   /** @default 100 */
   maxConcurrentWorkflowTaskExecutions?: number;
   identity?: string;
+  /**
+   * Payload codecs (encryption, for example); the facade's client and every app worker must use
+   * the same. @default Temporal's default converter, no codec
+   */
+  dataConverter?: DataConverter;
 }
 
 /** `workflows/index` next to this module (`.ts` when run from source, `.js` when built). */
@@ -91,6 +97,7 @@ export async function createServiceWorker(options: ServiceWorkerOptions): Promis
     taskQueue: SERVICE_TASK_QUEUE,
     workflowBundle: options.workflowBundle ?? (await workflowBundle()),
     sinks: metricsSinks(options.metrics),
+    dataConverter: options.dataConverter,
     maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 100,
     identity: options.identity ?? `delay-callback-service@${hostname()}:${process.pid}`,
@@ -116,7 +123,13 @@ export interface ServiceWorkerHandle {
  */
 export function superviseServiceWorker(
   config: Config,
-  options: { metrics?: ServiceMetrics; log: FastifyBaseLogger; workflowBundle?: { codePath: string }; retryDelayMs?: number },
+  options: {
+    metrics?: ServiceMetrics;
+    log: FastifyBaseLogger;
+    workflowBundle?: { codePath: string };
+    retryDelayMs?: number;
+    dataConverter?: DataConverter;
+  },
 ): ServiceWorkerHandle {
   let state: ServiceWorkerState = 'starting';
   let current: Worker | undefined;
@@ -133,6 +146,7 @@ export function superviseServiceWorker(
           namespace: config.temporal.namespace,
           metrics: options.metrics,
           workflowBundle: options.workflowBundle,
+          dataConverter: options.dataConverter,
           maxCachedWorkflows: config.worker.maxCachedWorkflows,
           maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
         });
