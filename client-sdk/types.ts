@@ -72,6 +72,8 @@ export interface CallbackStats {
   };
   /** The app's callbacks in the Temporal Web UI. */
   links: { webUi: string };
+  /** When these figures were computed: the facade serves them again for a few seconds (STATS_CACHE_MS). */
+  asOf: string;
 }
 
 export interface RetryOptions {

@@ -63,6 +63,8 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     PORT: '0',
     LOG_LEVEL: 'silent',
     RATE_LIMIT_MAX: '0',
+    // Tests poll stats until visibility catches up; the cache has tests of its own (ops-limits).
+    STATS_CACHE_MS: '0',
     ...extra,
   };
 }
