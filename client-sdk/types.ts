@@ -1,5 +1,5 @@
 /** Public types of the client SDK, derived from the workflow contract. */
-import type { NativeConnectionOptions } from '@temporalio/worker';
+import type { NativeConnectionOptions, WorkerOptions } from '@temporalio/worker';
 import type { AttemptReport } from '../activities/invoke-callback.js';
 import type { Backoff, CallbackState, CallbackStatus } from '../workflows/contract.js';
 
@@ -73,6 +73,8 @@ export interface CallbackStats {
   };
   /** The app's callbacks in the Temporal Web UI. */
   links: { webUi: string };
+  /** When these figures were computed: the facade serves them again for a few seconds (STATS_CACHE_MS). */
+  asOf: string;
 }
 
 export interface RetryOptions {
@@ -142,6 +144,12 @@ export interface DelayCallbackClientOptions {
     namespace?: string;
     tls?: NativeConnectionOptions['tls'];
     apiKey?: string;
+    /**
+     * Payload codecs (encryption, for example) of the worker: the same as the service's, which
+     * encodes the arguments your handlers receive and decodes their results.
+     * @default Temporal's default converter, no codec
+     */
+    dataConverter?: WorkerOptions['dataConverter'];
   };
   worker?: {
     /** Handlers running at once on this worker. @default 100 */

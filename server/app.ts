@@ -101,6 +101,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(callbackRoutes, { service });
   await app.register(listingRoutes, {
     visibility: new CallbackVisibility(deps.temporal, links, (call) => service.temporalCall(call), deps.now),
+    statsCacheMs: config.statsCacheMs,
   });
   await app.register(opsRoutes, {
     registry: deps.metrics.registry,

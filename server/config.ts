@@ -40,6 +40,8 @@ export interface Config {
   worker: { maxCachedWorkflows: number; maxConcurrentWorkflowTasks: number };
   /** Bound on every call to Temporal or Redis made for a request; past it the answer is 503. */
   dependencyTimeoutMs: number;
+  /** How long an app's stats are served again before they are computed anew (0: every time). */
+  statsCacheMs: number;
   /** Public base URL of this API, for `links.self`; relative links when unset. */
   publicUrl?: string;
   webhooks: WebhookConfig;
@@ -99,6 +101,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'WORKER_MAX_CACHED_WORKFLOWS', default: '1000', description: 'Sticky cache size of the service worker (sleeping callbacks are evicted, not pinned).' },
   { name: 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', default: '100', description: 'Workflow tasks the service worker runs at once.' },
   { name: 'DEPENDENCY_TIMEOUT_MS', default: '5000', description: 'Bound on each Temporal/Redis call made for a request; past it the answer is 503.' },
+  { name: 'STATS_CACHE_MS', default: '5000', description: "How long an app's `/stats` answer is served again (9 visibility calls each); 0 computes it every time. Concurrent requests always share one computation." },
   { name: 'PUBLIC_URL', description: 'Public base URL of the API for absolute `links.self`; relative links when unset.' },
   {
     name: 'WEBHOOK_SIGNING_SECRETS',
@@ -220,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentWorkflowTasks: integer('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 2, 10_000),
     },
     dependencyTimeoutMs: integer('DEPENDENCY_TIMEOUT_MS', 100, 120_000),
+    statsCacheMs: integer('STATS_CACHE_MS', 0, 300_000),
     publicUrl: read('PUBLIC_URL') === undefined ? undefined : url('PUBLIC_URL', ['http:', 'https:']),
     webhooks: {
       signingSecrets: parsed('WEBHOOK_SIGNING_SECRETS', read('WEBHOOK_SIGNING_SECRETS') ?? '', WebhookSecrets.parse),

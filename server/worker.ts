@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker as Thread } from 'node:worker_threads';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type InjectedSinks, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { FastifyBaseLogger } from 'fastify';
 import { SERVICE_TASK_QUEUE, type CallbackSinks } from '../workflows/contract.js';
@@ -32,6 +33,11 @@ export interface ServiceWorkerOptions {
   /** @default 100 */
   maxConcurrentWorkflowTaskExecutions?: number;
   identity?: string;
+  /**
+   * Payload codecs (encryption, for example); the facade's client and every app worker must use
+   * the same. @default Temporal's default converter, no codec
+   */
+  dataConverter?: DataConverter;
   /** The webhook delivery activity (see {@link webhookActivitiesFrom}); without it webhook attempts find no implementation. */
   webhookActivities?: WebhookActivities;
   /** Webhook attempts run at once (local and regular activities each). @default 100 */
@@ -116,6 +122,7 @@ export async function createServiceWorker(options: ServiceWorkerOptions): Promis
     maxConcurrentActivityTaskExecutions: options.maxConcurrentDeliveries ?? 100,
     // Regular (non-local) webhook activities are only the rare long attempts: two pollers suffice.
     activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
+    dataConverter: options.dataConverter,
     maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 100,
     identity: options.identity ?? `delay-callback-service@${hostname()}:${process.pid}`,
@@ -141,7 +148,13 @@ export interface ServiceWorkerHandle {
  */
 export function superviseServiceWorker(
   config: Config,
-  options: { metrics?: ServiceMetrics; log: FastifyBaseLogger; workflowBundle?: { codePath: string }; retryDelayMs?: number },
+  options: {
+    metrics?: ServiceMetrics;
+    log: FastifyBaseLogger;
+    workflowBundle?: { codePath: string };
+    retryDelayMs?: number;
+    dataConverter?: DataConverter;
+  },
 ): ServiceWorkerHandle {
   let state: ServiceWorkerState = 'starting';
   let current: Worker | undefined;
@@ -165,6 +178,7 @@ export function superviseServiceWorker(
           namespace: config.temporal.namespace,
           metrics: options.metrics,
           workflowBundle: options.workflowBundle,
+          dataConverter: options.dataConverter,
           maxCachedWorkflows: config.worker.maxCachedWorkflows,
           maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
           webhookActivities,

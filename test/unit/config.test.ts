@@ -95,6 +95,7 @@ const BAD_VALUES: Record<string, Array<{ value: string; says?: RegExp; extra?: R
   WORKER_MAX_CACHED_WORKFLOWS: [{ value: '-5' }],
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: [{ value: '1' }],
   DEPENDENCY_TIMEOUT_MS: [{ value: '10' }, { value: '5s' }],
+  STATS_CACHE_MS: [{ value: '-1' }, { value: '300001' }, { value: '5 s' }],
   PUBLIC_URL: [{ value: 'api.example.com' }, { value: 'ws://api.example.com' }],
   WEBHOOK_SIGNING_SECRETS: [
     { value: 'orders', says: /entry 1/ },
