@@ -8,10 +8,12 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import {
   CALLBACK_STATUSES,
+  callbackUidOf,
   callbackWorkflowId,
   searchAttributes,
   type CallbackStatus,
 } from '../../workflows/contract.js';
+import { scheduledStartTimeKey } from '../../workflows/schedule-fire.js';
 import { validationError } from '../errors.js';
 import { GRPC_INVALID_ARGUMENT, hasGrpcCode } from './dependency-calls.js';
 import { callbackLinks, workflowListUiUrl, type LinkSettings } from './links.js';
@@ -89,6 +91,22 @@ export class CallbackVisibility {
     return { items, nextPageToken: token };
   }
 
+  /** The status of each of `app`'s callbacks among `workflowIds` that visibility shows (it lags about a second). */
+  async statuses(app: string, workflowIds: readonly string[]): Promise<Map<string, CallbackStatus>> {
+    const statuses = new Map<string, CallbackStatus>();
+    if (workflowIds.length === 0) return statuses;
+    // Ids are `callback:<app>:<pattern-checked id>-<time>`: nothing to escape.
+    const query = `${listQuery(app)} AND WorkflowId IN (${workflowIds.map((id) => `'${id}'`).join(', ')})`;
+    const response = await this.call(() =>
+      this.client.workflowService.listWorkflowExecutions({ namespace: this.namespace, query, pageSize: workflowIds.length * 2 }),
+    );
+    for (const execution of response.executions ?? []) {
+      const workflowId = execution.execution?.workflowId ?? '';
+      if (!statuses.has(workflowId)) statuses.set(workflowId, this.toItem(app, execution).status);
+    }
+    return statuses;
+  }
+
   async stats(app: string, overdueGraceMs = OVERDUE_GRACE_MS): Promise<CallbackStats> {
     const base = listQuery(app);
     const counted = await Promise.all(
@@ -138,7 +156,7 @@ export class CallbackVisibility {
 
   private toItem(app: string, execution: RawExecution): CallbackListItem {
     const workflowId = execution.execution?.workflowId ?? '';
-    const uid = workflowId.slice(callbackWorkflowId(app, '').length);
+    const uid = callbackUidOf(app, workflowId);
     const attributes = execution.searchAttributes?.indexedFields ?? {};
     const read = <T>(name: string): T | undefined => {
       const payload = attributes[name];
@@ -150,7 +168,8 @@ export class CallbackVisibility {
     };
     const closedAbnormally = [4, 5, 7].includes(Number(execution.status)); // CANCELED, TERMINATED, TIMED_OUT
     const status = closedAbnormally ? 'cancelled' : ((read<string>(searchAttributes.status.name) ?? 'scheduled') as CallbackStatus);
-    const trigger = read<string | string[]>(searchAttributes.triggerAt.name);
+    // A schedule's fire has its CallbackTriggerAt from its first task on; Temporal's scheduled time before.
+    const trigger = read<string | string[]>(searchAttributes.triggerAt.name) ?? read<string | string[]>(scheduledStartTimeKey.name);
     return {
       uid,
       app,

@@ -6,7 +6,14 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { EventType } from '../temporal/enums.js';
-import { registeredState, type CallbackState, type DelayCallbackInput, type RetryStrategy } from '../../workflows/contract.js';
+import {
+  registeredState,
+  type CallbackState,
+  type DelayCallbackInput,
+  type RetryStrategy,
+  type ScheduleFireInput,
+} from '../../workflows/contract.js';
+import { runInputOf, scheduledStartTimeKey } from '../../workflows/schedule-fire.js';
 
 export type CallbackMemo = {
   alias: string;
@@ -49,5 +56,13 @@ export async function registeredStateOf(handle: WorkflowHandle): Promise<{ state
   const payload = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   if (!payload) throw new Error(`workflow ${handle.workflowId} has no start event input`);
   const hasRun = events.some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) || Boolean(page.nextPageToken?.length);
-  return { state: registeredState(defaultPayloadConverter.fromPayload<DelayCallbackInput>(payload)), hasRun };
+  const started = events[0]!;
+  // A schedule's fire: the same completion of its input as the workflow makes (schedule-fire.ts).
+  const scheduledAt = started.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields?.[scheduledStartTimeKey.name];
+  const input = runInputOf(defaultPayloadConverter.fromPayload<DelayCallbackInput | ScheduleFireInput>(payload), {
+    workflowId: handle.workflowId,
+    scheduledStartTime: scheduledAt ? new Date(defaultPayloadConverter.fromPayload<string>(scheduledAt)) : undefined,
+    startTime: new Date(Number(started.eventTime?.seconds ?? 0) * 1000 + Math.floor((started.eventTime?.nanos ?? 0) / 1e6)),
+  });
+  return { state: registeredState(input), hasRun };
 }
