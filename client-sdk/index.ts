@@ -3,3 +3,4 @@ export { DelayCallbackClient } from './client.js';
 export { DelayCallbackError } from './errors.js';
 export type * from './types.js';
 export { temporalOptionsFromEnv, type TemporalConnectionSettings } from './temporal-env.js';
+export type * from './schedules.js';
