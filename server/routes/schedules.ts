@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { methodNotAllowed } from '../plugins/errors.js';
 import type { ScheduleService } from '../schedules/service.js';
-import { AppParams, errorResponses } from '../schemas/common.js';
+import { AppParams, errorEnvelope, errorResponses } from '../schemas/common.js';
 import {
   NoteBody,
   ScheduleBody,
@@ -21,8 +21,14 @@ export interface ScheduleRoutesOptions {
 const TAGS = ['schedules'];
 const COMMON_ERRORS = [400, 401, 403, 415, 429, 503] as const;
 const DEFAULT_PAGE_SIZE = 50;
-const NOT_FOUND = errorResponses(404)[404]!;
-const notFound = { ...NOT_FOUND, description: 'No schedule of this app has this id (SCHEDULE_NOT_FOUND).' };
+const notFound = errorEnvelope('No schedule of this app has this id (SCHEDULE_NOT_FOUND).', {
+  code: 'SCHEDULE_NOT_FOUND',
+  message: 'app "orders" has no schedule "daily-report"',
+});
+const conflict = errorEnvelope(
+  'SCHEDULE_EXISTS (this scheduleId, a different body; details: [{scheduleId}]) or SCHEDULE_LIMIT_REACHED (MAX_SCHEDULES_PER_APP; details: [{limit}]).',
+  { code: 'SCHEDULE_EXISTS', message: 'app "orders" already has a schedule "daily-report", created with a different body', details: [{ scheduleId: 'daily-report' }] },
+);
 
 export const scheduleRoutes: FastifyPluginAsyncTypebox<ScheduleRoutesOptions> = async (app, { service }) => {
   app.addHook('onRequest', app.authorizeApp);
@@ -43,7 +49,8 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<ScheduleRoutesOptions> = 
         response: {
           201: { ...ScheduleView, description: 'Created.' },
           200: { ...ScheduleView, description: 'Idempotent replay: the schedule this scheduleId created.' },
-          ...errorResponses(...COMMON_ERRORS, 409, 413),
+          ...errorResponses(...COMMON_ERRORS, 413),
+          409: conflict,
         },
       },
     },
