@@ -4,6 +4,7 @@ import { methodNotAllowed } from '../plugins/errors.js';
 import type { ScheduleService } from '../schedules/service.js';
 import { AppParams, errorEnvelope, errorResponses } from '../schemas/common.js';
 import {
+  NoBody,
   NoteBody,
   ScheduleBody,
   ScheduleHeaders,
@@ -132,20 +133,19 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<ScheduleRoutesOptions> = 
   const actions = [
     { name: 'pause', summary: 'Pause a schedule', description: 'No fire until resumed; fire times passed while paused are not caught up. Optional body {"note"}.' },
     { name: 'resume', summary: 'Resume a schedule', description: 'Fires again from the next fire time. Optional body {"note"}.' },
-    { name: 'trigger', summary: 'Fire a schedule now', description: 'One fire now, whatever is in progress; it does not count against limit. Send no body.' },
+    { name: 'trigger', summary: 'Fire a schedule now', description: 'One fire now, whatever is in progress; it does not count against limit. Send no body (or {}).' },
   ] as const;
   for (const action of actions) {
-    const withNote = action.name !== 'trigger';
     app.post(
       `/v1/apps/:app/schedules/:scheduleId/${action.name}`,
       {
-        config: { optionalBody: withNote },
+        config: { optionalBody: true },
         schema: {
           summary: action.summary,
           description: action.description,
           tags: TAGS,
           params: ScheduleParams,
-          ...(withNote ? { body: NoteBody } : {}),
+          body: action.name === 'trigger' ? NoBody : NoteBody,
           response: { 200: ScheduleView, ...errorResponses(...COMMON_ERRORS), 404: notFound },
         },
       },

@@ -116,6 +116,8 @@ export const NoteBody = Type.Object(
 );
 export type NoteBody = Static<typeof NoteBody>;
 
+export const NoBody = Type.Object({}, { additionalProperties: false, description: 'Send no body (or {}).', examples: [{}] });
+
 export const ScheduleParams = Type.Object({ app: AppName, scheduleId: ScheduleId }, { additionalProperties: false });
 export { AppParams };
 

@@ -156,7 +156,17 @@ describe('routes', () => {
     const noted = await send('POST', `/v1/apps/${appB}/schedules/quiet/pause`, { note: 'audit' });
     expect(noted.body).toMatchObject({ state: 'paused', note: 'audit' });
     const bad = await send('POST', `/v1/apps/${appB}/schedules/quiet/pause`, { reason: 'x' });
-    expect(bad.status).toBe(400);
+    expectEnvelope({ name: 'unknown field', status: 400, code: 'VALIDATION_FAILED', field: 'body.reason' }, bad.status, bad.text);
+    const emptyJson = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/apps/${appB}/schedules/quiet/pause`,
+      headers: { ...auth(TOKENS.admin), 'content-type': 'application/json' },
+    });
+    expect(emptyJson.statusCode).toBe(200);
+    const textBody = await stack.app.inject({ method: 'POST', url: `/v1/apps/${appB}/schedules/quiet/pause`, headers: auth(TOKENS.admin), payload: 'note=x' });
+    expect(textBody.statusCode).toBe(415);
+    const triggerBody = await send('POST', `/v1/apps/${appB}/schedules/quiet/trigger`, { now: true });
+    expectEnvelope({ name: 'trigger body', status: 400, code: 'VALIDATION_FAILED', field: 'body.now' }, triggerBody.status, triggerBody.text);
     const resumed = await send('POST', `/v1/apps/${appB}/schedules/quiet/resume`, { note: 'back' });
     expect(resumed.body).toMatchObject({ state: 'active', note: 'back' });
     expect(resumed.body.nextFireTimes[0]).toBe('2031-01-01T00:00:00.000Z');
