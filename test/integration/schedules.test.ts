@@ -6,7 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DelayCallbackError, type DelayCallbackClient } from '../../client-sdk/index.js';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { waitFor } from '../../scripts/lib/wait-for.js';
+import { EventType } from '../../server/temporal/enums.js';
 import { Recorder, waitForStatus } from '../helpers/recorder.js';
 import { startTestStack, uniqueName, type TestStack } from '../helpers/stack.js';
 
@@ -139,6 +141,18 @@ describe.concurrent('schedules', () => {
     expect(Date.parse(retrying.nextAttemptAt!)).toBeGreaterThan(Date.parse(retrying.triggerAt));
     const workflowId = `callback:${name}:r-${run!.triggerAt.slice(0, 19)}Z`;
     expect(retrying.links.webUi).toContain(encodeURIComponent(workflowId));
+
+    // Its CallbackTriggerAt went to visibility with its first status write, in the task that scheduled the attempt.
+    const { history } = await stack.temporal.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId } });
+    const events = history?.events ?? [];
+    const firstAttempt = events.find((event) => event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)!;
+    const upserts = events.filter((event) => event.eventType === EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES && Number(event.eventId) < Number(firstAttempt.eventId));
+    expect(upserts).toHaveLength(1);
+    const upsert = upserts[0]!.upsertWorkflowSearchAttributesEventAttributes!;
+    expect(Number(upsert.workflowTaskCompletedEventId)).toBe(Number(firstAttempt.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId));
+    const fields = upsert.searchAttributes!.indexedFields!;
+    expect(defaultPayloadConverter.fromPayload(fields.CallbackStatus!)).toBe('running');
+    expect(new Date(defaultPayloadConverter.fromPayload<string>(fields.CallbackTriggerAt!)).toISOString()).toBe(run!.triggerAt);
 
     const listed = await waitFor(
       'the fire in the scheduleId listing',
