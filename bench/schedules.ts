@@ -1,5 +1,5 @@
 /**
- * Lateness of recurring fires: `npx tsx bench/schedules.ts [--schedules 20] [--seconds 60] [--every 1s]`.
+ * Lateness of recurring fires: `npx tsx bench/schedules.ts [--schedules 20] [--seconds 60] [--every 1s] [--out file]`.
  *
  * The stack users run with `npm run dev` (a Temporal dev server on a SQLite file, Redis, the
  * facade with its service worker as a child process) and an app worker in this process.
@@ -8,7 +8,7 @@
  * clock) minus the fire's trigger time; a sample of fires is read back to split it into
  * Temporal's start of the fire (its run's start) and our dispatch (first task, attempt).
  * Exits non-zero on an early or duplicate fire. Hold the measurement lock:
- * `flock /tmp/dc-measure.lock npx tsx bench/schedules.ts`. Writes bench/results/schedules.json.
+ * `flock /tmp/dc-measure.lock npx tsx bench/schedules.ts`. Writes bench/results/schedules.json (or --out).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     schedules: { type: 'string', default: '20' },
     seconds: { type: 'string', default: '60' },
     every: { type: 'string', default: '1s' },
+    out: { type: 'string', default: 'bench/results/schedules.json' },
   },
 });
 const SCHEDULES = Number(values.schedules);
@@ -120,7 +121,7 @@ async function main(): Promise<number> {
       measuredAt: new Date().toISOString(),
     };
     console.log(JSON.stringify(result, null, 2));
-    await writeFile(resolve(root, 'bench/results/schedules.json'), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFile(resolve(root, values.out), `${JSON.stringify(result, null, 2)}\n`);
     for (const id of ids) await client.deleteSchedule(id);
     return early > 0 || duplicates > 0 ? 1 : 0;
   } finally {
