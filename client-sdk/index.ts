@@ -4,3 +4,4 @@ export { DelayCallbackError } from './errors.js';
 export { verifyWebhook, type WebhookHeaders } from './webhooks.js';
 export type * from './types.js';
 export { temporalOptionsFromEnv, type TemporalConnectionSettings } from './temporal-env.js';
+export type * from './schedules.js';

@@ -42,6 +42,8 @@ export interface CallbackPage {
 export interface ListFilters {
   status?: CallbackStatus;
   alias?: string;
+  /** Only the fires of this schedule. */
+  scheduleId?: string;
   /** Trigger time at or after this instant. */
   triggerAfter?: Date | string | number;
   /** Trigger time before this instant. */

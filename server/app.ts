@@ -23,7 +23,9 @@ import shutdownPlugin from './plugins/shutdown.js';
 import { installStrictValidation } from './plugins/validation.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { listingRoutes } from './routes/listing.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { CallbackVisibility } from './callbacks/visibility.js';
+import { ScheduleService } from './schedules/service.js';
 import { opsRoutes } from './routes/ops.js';
 import { SERVICE_VERSION } from './version.js';
 
@@ -99,9 +101,17 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   });
 
   await app.register(callbackRoutes, { service });
-  await app.register(listingRoutes, {
-    visibility: new CallbackVisibility(deps.temporal, links, (call) => service.temporalCall(call), deps.now),
-    statsCacheMs: config.statsCacheMs,
+  const visibility = new CallbackVisibility(deps.temporal, links, (call) => service.temporalCall(call), deps.now);
+  await app.register(listingRoutes, { visibility, statsCacheMs: config.statsCacheMs });
+  await app.register(scheduleRoutes, {
+    service: new ScheduleService({
+      client: deps.temporal,
+      links,
+      limits: { maxArgsBytes: config.maxArgsBytes, maxHorizonSeconds: config.maxHorizonSeconds, maxSchedulesPerApp: config.maxSchedulesPerApp },
+      visibility,
+      call: (call) => service.temporalCall(call),
+      now: deps.now,
+    }),
   });
   await app.register(opsRoutes, {
     registry: deps.metrics.registry,

@@ -31,6 +31,8 @@ export interface Config {
   idempotencyTtlSeconds: number;
   maxArgsBytes: number;
   maxHorizonSeconds: number;
+  /** Schedules an app may have at once (POST beyond it: 409 SCHEDULE_LIMIT_REACHED). */
+  maxSchedulesPerApp: number;
   /** Per-app bearer tokens (several allowed per app for rotation). */
   appTokens: ReadonlyMap<string, readonly string[]>;
   adminToken?: string;
@@ -92,6 +94,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'IDEMPOTENCY_TTL_SECONDS', default: '86400', description: 'How long an idempotency key is remembered.' },
   { name: 'MAX_ARGS_BYTES', default: '65536', description: 'Largest serialized `args` accepted (413 beyond).' },
   { name: 'MAX_HORIZON_SECONDS', default: '315360000', description: 'Furthest trigger time accepted, from now (10 years; 400 beyond).' },
+  { name: 'MAX_SCHEDULES_PER_APP', default: '1000', description: 'Schedules (recurring callbacks) an app may have at once (409 SCHEDULE_LIMIT_REACHED beyond).' },
   { name: 'DELAY_CALLBACK_TOKENS', description: 'Per-app bearer tokens: `app=token,app2=token2` (an app may appear twice, for rotation).' },
   { name: 'DELAY_CALLBACK_TOKENS_FILE', description: 'File of `app=token` lines (whole-line `#` comments), merged with the above.' },
   { name: 'DELAY_CALLBACK_ADMIN_TOKEN', description: 'One token valid for every app.' },
@@ -214,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyTtlSeconds: integer('IDEMPOTENCY_TTL_SECONDS', 1, 365 * 86_400),
     maxArgsBytes: integer('MAX_ARGS_BYTES', 2, 1_048_576),
     maxHorizonSeconds: integer('MAX_HORIZON_SECONDS', 1, 100 * 365 * 86_400),
+    maxSchedulesPerApp: integer('MAX_SCHEDULES_PER_APP', 0, 100_000),
     appTokens: parseTokens(env, read),
     adminToken: matching('DELAY_CALLBACK_ADMIN_TOKEN', VISIBLE_ASCII, 'visible ASCII characters without spaces', true),
     rateLimit: { max: integer('RATE_LIMIT_MAX', 0, 100_000_000), windowMs: parseDuration('RATE_LIMIT_WINDOW', required('RATE_LIMIT_WINDOW')) },

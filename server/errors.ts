@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   CALLBACK_NOT_FOUND: 404,
+  SCHEDULE_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   REQUEST_TIMEOUT: 408,
@@ -22,6 +23,8 @@ export const ERROR_STATUS = {
   CALLBACK_FINISHED: 409,
   CALLBACK_NOT_FAILED: 409,
   IDEMPOTENCY_KEY_REUSED: 409,
+  SCHEDULE_EXISTS: 409,
+  SCHEDULE_LIMIT_REACHED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
@@ -63,6 +66,10 @@ export function validationError(field: string, message: string): ServiceError {
 
 export function callbackNotFound(app: string, uid: string): ServiceError {
   return new ServiceError('CALLBACK_NOT_FOUND', `app "${app}" has no callback "${uid}"`);
+}
+
+export function scheduleNotFound(app: string, scheduleId: string): ServiceError {
+  return new ServiceError('SCHEDULE_NOT_FOUND', `app "${app}" has no schedule "${scheduleId}"`);
 }
 
 /** 503: a dependency did not answer in time; the client may retry after a few seconds. */

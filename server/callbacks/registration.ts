@@ -135,7 +135,8 @@ export function resolveRetry(retry: RegisterBody['retry'], maxSeconds = Number.P
   return resolved;
 }
 
-function checkArgs(args: unknown, maxBytes: number): void {
+/** args within the nesting depth and the size limit (schedules check theirs the same way). */
+export function checkArgs(args: unknown, maxBytes: number): void {
   if (depthOf(args) > MAX_ARGS_DEPTH) throw validationError('body.args', `is nested deeper than ${MAX_ARGS_DEPTH} levels`);
   const bytes = Buffer.byteLength(JSON.stringify(args));
   if (bytes > maxBytes) {

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { WORKFLOW_TYPE, isFinalStatus, type CallbackStatus } from '../../workflows/contract.js';
+import { scheduledByIdKey, temporalScheduleId } from '../../workflows/schedule-fire.js';
 import { validationError } from '../errors.js';
 
 export interface ListFilters {
@@ -17,6 +18,8 @@ export interface ListFilters {
   triggerAfter?: number;
   /** Epoch ms, exclusive. */
   triggerBefore?: number;
+  /** Only the fires of this schedule (pattern-checked like app names). */
+  scheduleId?: string;
 }
 
 const ABANDONED_STATUSES = "('Terminated', 'TimedOut', 'Canceled')";
@@ -66,6 +69,8 @@ export function listQuery(app: string, filters: ListFilters = {}): string {
   if (filters.alias) conditions.push(`CallbackAlias = ${literal(filters.alias, 'query.alias')}`);
   if (filters.triggerAfter !== undefined) conditions.push(`CallbackTriggerAt >= ${literal(new Date(filters.triggerAfter).toISOString())}`);
   if (filters.triggerBefore !== undefined) conditions.push(`CallbackTriggerAt < ${literal(new Date(filters.triggerBefore).toISOString())}`);
+  // Temporal sets it on every run a schedule starts: no search attribute of ours to register.
+  if (filters.scheduleId) conditions.push(`${scheduledByIdKey.name} = ${literal(temporalScheduleId(app, filters.scheduleId), 'query.scheduleId')}`);
   return conditions.join(' AND ');
 }
 

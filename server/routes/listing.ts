@@ -39,10 +39,11 @@ export const listingRoutes: FastifyPluginAsyncTypebox<ListingRoutesOptions> = as
       },
     },
     async (request) => {
-      const { status, alias, triggerAfter, triggerBefore, pageSize, pageToken } = request.query;
+      const { status, alias, scheduleId, triggerAfter, triggerBefore, pageSize, pageToken } = request.query;
       const filters = {
         status,
         alias,
+        scheduleId,
         triggerAfter: instant(triggerAfter, 'query.triggerAfter'),
         triggerBefore: instant(triggerBefore, 'query.triggerBefore'),
       };

@@ -1,7 +1,7 @@
 /** Schemas of the list and stats routes. */
 import { Type, type Static } from 'typebox';
 import { CALLBACK_STATUSES } from '../../workflows/contract.js';
-import { Alias, AppName, Timestamp, Uid } from './common.js';
+import { Alias, AppName, ScheduleId, Timestamp, Uid } from './common.js';
 import { CallbackSummary, EXAMPLE_SUMMARY } from './callbacks.js';
 
 export const ListQuery = Type.Object(
@@ -10,6 +10,7 @@ export const ListQuery = Type.Object(
     alias: Type.Optional(Alias),
     triggerAfter: Type.Optional(Type.String({ maxLength: 40, description: 'Trigger time at or after this instant (RFC 3339 with offset, or epoch ms).' })),
     triggerBefore: Type.Optional(Type.String({ maxLength: 40, description: 'Trigger time before this instant (RFC 3339 with offset, or epoch ms).' })),
+    scheduleId: Type.Optional({ ...ScheduleId, description: 'Only the fires of this schedule.' }),
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Default 50.' })),
     pageToken: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'nextPageToken of the previous page of the same listing.' })),
   },

@@ -86,6 +86,7 @@ const BAD_VALUES: Record<string, Array<{ value: string; says?: RegExp; extra?: R
   IDEMPOTENCY_TTL_SECONDS: [{ value: '0' }, { value: '1d' }],
   MAX_ARGS_BYTES: [{ value: '1' }, { value: '64KiB' }, { value: '2000000' }],
   MAX_HORIZON_SECONDS: [{ value: '0' }, { value: '10y' }],
+  MAX_SCHEDULES_PER_APP: [{ value: '-1' }, { value: 'many' }, { value: '100001' }],
   DELAY_CALLBACK_TOKENS: [{ value: 'orders' }, { value: 'bad app=token' }, { value: 'orders=' }, { value: 'orders=two words' }],
   DELAY_CALLBACK_TOKENS_FILE: [{ value: '/nonexistent/tokens', says: /cannot be read/ }],
   DELAY_CALLBACK_ADMIN_TOKEN: [{ value: 'admin token' }],
