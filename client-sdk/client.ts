@@ -6,11 +6,13 @@
 import type { CallbackHandler } from '../activities/invoke-callback.js';
 import { DelayCallbackError } from './errors.js';
 import { HttpClient } from './http.js';
+import { temporalOptionsFromEnv } from './temporal-env.js';
 import type {
   Callback,
   CallbackPage,
   CallbackStats,
   CallbackSummary,
+  CancelResult,
   ListFilters,
   DelayCallbackClientOptions,
   RegisterHandlerOptions,
@@ -52,7 +54,7 @@ export class DelayCallbackClient {
     this.worker = await AppWorker.start({
       app: this.app,
       handlers: this.handlers,
-      temporal: this.options.temporal ?? {},
+      temporal: this.options.temporal ?? temporalOptionsFromEnv(),
       maxConcurrentHandlers: this.options.worker?.maxConcurrentHandlers ?? 100,
       shutdownGraceTimeMs: this.options.worker?.shutdownGraceTimeMs ?? 30_000,
       identity: this.options.worker?.identity ?? defaultIdentity(this.app),
@@ -94,8 +96,8 @@ export class DelayCallbackClient {
   }
 
   /** Cancels a callback that has not fired (or is waiting to retry). */
-  async unregister(uid: string): Promise<{ uid: string; status: 'cancelled' }> {
-    return (await this.http.request<{ uid: string; status: 'cancelled' }>({ method: 'DELETE', path: this.path(uid), idempotent: true })).body;
+  async unregister(uid: string): Promise<CancelResult> {
+    return (await this.http.request<CancelResult>({ method: 'DELETE', path: this.path(uid), idempotent: true })).body;
   }
 
   /** Moves the next attempt of a scheduled or retrying callback. */

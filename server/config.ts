@@ -4,7 +4,7 @@
  * The table below is also the source of the table in docs/configuration.md.
  */
 import { readFileSync } from 'node:fs';
-import { APP_NAME_PATTERN } from './schemas/common.js';
+import { APP_NAME_PATTERN } from '../shared/schemas/common.js';
 
 export interface TemporalTlsConfig {
   caPath?: string;

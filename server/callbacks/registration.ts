@@ -13,7 +13,7 @@ import {
   type RetryStrategy,
 } from '../../workflows/contract.js';
 import { ServiceError, validationError } from '../errors.js';
-import type { RegisterBody, RescheduleBody } from '../schemas/callbacks.js';
+import type { RegisterBody, RescheduleBody } from '../../shared/schemas/callbacks.js';
 
 export interface RegistrationLimits {
   maxArgsBytes: number;

@@ -31,7 +31,7 @@ import {
 } from '../../workflows/contract.js';
 import { ServiceError, callbackNotFound, dependencyUnavailable } from '../errors.js';
 import type { IdempotencyStore } from '../idempotency-store.js';
-import type { CallbackDetail, CallbackSummary, RegisterBody, RescheduleBody } from '../schemas/callbacks.js';
+import type { CallbackDetail, CallbackSummary, RegisterBody, RescheduleBody } from '../../shared/schemas/callbacks.js';
 import { callbackLinks, type LinkSettings } from './links.js';
 import { buildRegistration, resolveTriggerTime, type RegistrationLimits } from './registration.js';
 import { memoOf, readMemo, registeredStateOf } from './workflow-data.js';

@@ -2,8 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CallbackVisibility } from '../callbacks/visibility.js';
 import { parseTriggerAt } from '../callbacks/registration.js';
-import { CallbackPage, ListQuery, Stats, StatsQuery } from '../schemas/listing.js';
-import { AppParams, errorResponses } from '../schemas/common.js';
+import { CallbackPage, ListQuery, Stats, StatsQuery } from '../../shared/schemas/listing.js';
+import { AppParams, errorResponses } from '../../shared/schemas/common.js';
 
 export interface ListingRoutesOptions {
   visibility: CallbackVisibility;
