@@ -22,15 +22,18 @@ declare module 'vitest' {
     workflowBundlePath: string;
     /** A namespace no shared service worker polls: for tests that need "no worker at all". */
     isolatedNamespace: string;
+    /** Another namespace with the search attributes, for tests proving TEMPORAL_NAMESPACE is obeyed. */
+    secondNamespace: string;
   }
 }
 
 const ISOLATED_NAMESPACE = 'isolated';
+const SECOND_NAMESPACE = 'second';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const binary = await resolveTemporalBinary();
   const [temporal, redis] = await Promise.all([
-    startTemporalDevServer({ binaryPath: binary.path, stdio: 'ignore', extraNamespaces: [ISOLATED_NAMESPACE] }),
+    startTemporalDevServer({ binaryPath: binary.path, stdio: 'ignore', extraNamespaces: [ISOLATED_NAMESPACE, SECOND_NAMESPACE] }),
     ensureRedis(),
   ]);
   const dir = await mkdtemp(join(tmpdir(), 'delay-callback-test-'));
@@ -44,6 +47,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('redisUrl', redis.url);
   project.provide('workflowBundlePath', bundlePath);
   project.provide('isolatedNamespace', ISOLATED_NAMESPACE);
+  project.provide('secondNamespace', SECOND_NAMESPACE);
   console.log(`[test] Temporal ${temporal.address} (UI ${temporal.uiUrl}), Redis ${redis.url}, CLI ${binary.version}`);
 
   return async () => {
