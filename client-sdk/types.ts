@@ -119,6 +119,10 @@ export interface DelayCallbackClientOptions {
   };
   /** Per HTTP request. @default 10000 */
   requestTimeoutMs?: number;
-  /** Retries of a call that is safe to repeat, on network errors, 429 and 503 (backoff 0.25 s doubling, or Retry-After; about 8 s in all). @default 5 */
+  /**
+   * Retries of a call that is safe to repeat, on network errors, 429 and 503: backoff from 0.25 s,
+   * doubling (about 8 s in all for 5), each after the server's Retry-After (seconds or an HTTP
+   * date, at most 10 s) when it sends one. @default 5
+   */
   retries?: number;
 }
