@@ -292,8 +292,10 @@ export class CallbackService {
   /** A Temporal call bounded like every other one of this service (for the visibility queries). */
   temporalCall<T>(call: () => Promise<T>): Promise<T> {
     const timeoutMs = this.options.dependencyTimeoutMs;
-    // The gRPC deadline ends the call on the wire; the outer bound also covers the client's own retries.
-    return boundedCall('temporal', timeoutMs + 250, () => this.options.client.withDeadline(Date.now() + timeoutMs, call));
+    // The gRPC deadline ends the call on the wire; the outer bound also covers the client's own retries,
+    // which its abort signal cancels.
+    const { client } = this.options;
+    return boundedCall('temporal', timeoutMs + 250, (signal) => client.withAbortSignal(signal, () => client.withDeadline(Date.now() + timeoutMs, call)));
   }
 
   /**
@@ -306,8 +308,10 @@ export class CallbackService {
       return await this.temporalCall(call);
     } catch (err) {
       if (!isDependencyUnavailable(err) || !isGrpcDeadlineError(err.cause)) throw err;
-      const temporalAnswers = await boundedCall('temporal', 1_000, () =>
-        this.options.client.withDeadline(Date.now() + 1_000, () => this.options.client.workflowService.getSystemInfo({})),
+      const temporalAnswers = await boundedCall('temporal', 1_000, (signal) =>
+        this.options.client.withAbortSignal(signal, () =>
+          this.options.client.withDeadline(Date.now() + 1_000, () => this.options.client.workflowService.getSystemInfo({})),
+        ),
       ).then(
         () => true,
         () => false,

@@ -161,7 +161,7 @@ async function callbackThrough(
   const before = front.calls.length;
   const config = loadConfig(testEnv({ ...env, REDIS_KEY_PREFIX: `${uniqueName('tls')}:` }));
   const connection = lazyClientConnection(config.temporal);
-  const redis = createRedisClient(config.redis.url);
+  const redis = createRedisClient(config.redis.url, config.dependencyTimeoutMs);
   const metrics = createServiceMetrics({ defaultMetrics: false });
   const worker = superviseServiceWorker(config, { metrics, log: pino({ level: 'warn' }), workflowBundle: { codePath: inject('workflowBundlePath') } });
   const app = await buildApp(config, { temporal: new Client({ connection, namespace: config.temporal.namespace }), redis, metrics, workerState: worker.state, logger: false });
