@@ -6,7 +6,13 @@
  * the variable for every bad value, and this project's old TLS names mapped for one version.
  */
 import { readFileSync } from 'node:fs';
-import { loadClientConfigProfile, toClientOptions, type ClientConfigTLS, type ConfigDataSource } from '@temporalio/envconfig';
+import {
+  loadClientConfigProfile,
+  toClientOptions,
+  type ClientConfigProfile,
+  type ClientConfigTLS,
+  type ConfigDataSource,
+} from '@temporalio/envconfig';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_TEMPORAL_NAMESPACE = 'default';
@@ -40,8 +46,6 @@ export const DEPRECATED_TEMPORAL_VARIABLES: Readonly<Record<string, string>> = {
   TEMPORAL_TLS_KEY_PATH: 'TEMPORAL_TLS_CLIENT_KEY_PATH',
 };
 
-const OLD_NAME: Record<string, string> = Object.fromEntries(Object.entries(DEPRECATED_TEMPORAL_VARIABLES).map(([old, current]) => [current, old]));
-
 export interface LoadTemporalSettingsOptions {
   /** Told about deprecated names and ignored settings. @default a process warning (a DeprecationWarning for old names) */
   warn?: (message: string, kind: 'deprecation' | 'ignored') => void;
@@ -52,76 +56,13 @@ type Env = Record<string, string | undefined>;
 /** The settings from `env` and the config file (its profile TEMPORAL_PROFILE, `default` when unset). */
 export function loadTemporalSettings(env: Env = process.env, options: LoadTemporalSettingsOptions = {}): TemporalSettings {
   const warn = options.warn ?? processWarning;
-  const { standard, setAs } = standardEnv(env, warn);
-  const fromEnv = (name: string): string | undefined => standard[name];
-  /** The name the operator used: an old one is reported as such. */
-  const named = (variable: string): string => setAs[variable] ?? variable;
-
-  checkSwitch(standard);
-  checkPattern('TEMPORAL_API_KEY', fromEnv('TEMPORAL_API_KEY'), VISIBLE_ASCII, 'visible ASCII characters without spaces', true);
-  checkPattern('TEMPORAL_TLS_SERVER_NAME', fromEnv('TEMPORAL_TLS_SERVER_NAME'), HOSTNAME, 'a DNS name');
-  for (const pair of ['SERVER_CA_CERT', 'CLIENT_CERT', 'CLIENT_KEY']) {
-    if (fromEnv(`TEMPORAL_TLS_${pair}_PATH`) !== undefined && fromEnv(`TEMPORAL_TLS_${pair}_DATA`) !== undefined) {
-      throw new TemporalSettingsError(`TEMPORAL_TLS_${pair}_DATA`, `conflicts with ${named(`TEMPORAL_TLS_${pair}_PATH`)}: set one of the two`);
-    }
-  }
-  const configFile = fromEnv('TEMPORAL_CONFIG_FILE');
-  if (configFile !== undefined) checkReadable('TEMPORAL_CONFIG_FILE', configFile);
-  if (fromEnv('TEMPORAL_TLS_DISABLE_HOST_VERIFICATION') !== undefined) {
-    warn("TEMPORAL_TLS_DISABLE_HOST_VERIFICATION is ignored: Temporal's TypeScript SDK always verifies the server's name", 'ignored');
-  }
-
-  let profile;
-  try {
-    profile = loadClientConfigProfile({ overrideEnvVars: standard as Record<string, string> });
-  } catch (err) {
-    const variable = /profile/i.test((err as Error).message) && fromEnv('TEMPORAL_PROFILE') !== undefined ? 'TEMPORAL_PROFILE' : 'TEMPORAL_CONFIG_FILE';
-    throw new TemporalSettingsError(variable, `cannot be used: ${(err as Error).message}`);
-  }
-  // Where a value came from, for the message: its variable, or the config file's profile.
-  const inFile = `profile "${fromEnv('TEMPORAL_PROFILE') ?? 'default'}"`;
-  const source = (variable: string, field: string): [string, string] =>
-    fromEnv(variable) !== undefined ? [named(variable), ''] : ['TEMPORAL_CONFIG_FILE', `${inFile} ${field} `];
-
+  const vars = new StandardVariables(env, warn);
+  checkVariables(vars, warn);
+  const profile = loadProfile(vars);
+  checkProfile(profile, vars);
   const address = profile.address ?? DEFAULT_TEMPORAL_ADDRESS;
-  const port = ADDRESS.exec(address)?.[1];
-  if (port === undefined || Number(port) < 1 || Number(port) > 65_535) {
-    const [variable, where] = source('TEMPORAL_ADDRESS', 'address');
-    throw new TemporalSettingsError(variable, `${where}must be host:port with a port from 1 to 65535 (got "${address}")`);
-  }
   const namespace = profile.namespace ?? DEFAULT_TEMPORAL_NAMESPACE;
-  if (!NAMESPACE.test(namespace)) {
-    const [variable, where] = source('TEMPORAL_NAMESPACE', 'namespace');
-    throw new TemporalSettingsError(variable, `${where}must be a Temporal namespace name (letters, digits, . _ -) (got "${namespace}")`);
-  }
-  if (profile.apiKey !== undefined && !VISIBLE_ASCII.test(profile.apiKey)) {
-    throw new TemporalSettingsError('TEMPORAL_CONFIG_FILE', `${inFile} api_key must be visible ASCII characters without spaces`);
-  }
-  const tls = profile.tls;
-  if (tls && !tls.disabled) {
-    const files: Array<[keyof ClientConfigTLS, string, string]> = [
-      ['serverCACert', 'TEMPORAL_TLS_SERVER_CA_CERT', 'tls.server_ca_cert'],
-      ['clientCert', 'TEMPORAL_TLS_CLIENT_CERT', 'tls.client_cert'],
-      ['clientKey', 'TEMPORAL_TLS_CLIENT_KEY', 'tls.client_key'],
-    ];
-    for (const [key, variable, field] of files) {
-      const data = tls[key] as ConfigDataSource | undefined;
-      if (data && 'path' in data) {
-        const [name, where] = source(`${variable}_PATH`, `${field}_path`);
-        checkReadable(name, data.path, where);
-      }
-    }
-    if (Boolean(tls.clientCert) !== Boolean(tls.clientKey)) {
-      const missing = tls.clientCert ? 'TEMPORAL_TLS_CLIENT_KEY' : 'TEMPORAL_TLS_CLIENT_CERT';
-      const given = tls.clientCert ? 'TEMPORAL_TLS_CLIENT_CERT' : 'TEMPORAL_TLS_CLIENT_KEY';
-      const fromFile = fromEnv(`${given}_PATH`) === undefined && fromEnv(`${given}_DATA`) === undefined;
-      const where = fromFile ? `${inFile} tls.${missing === 'TEMPORAL_TLS_CLIENT_KEY' ? 'client_key' : 'client_cert'}_path ` : '';
-      // Named in the operator's vocabulary: the old name of the missing half when the other came by its old name.
-      const variable = fromFile ? 'TEMPORAL_CONFIG_FILE' : setAs[`${given}_PATH`] ? OLD_NAME[`${missing}_PATH`]! : `${missing}_PATH`;
-      throw new TemporalSettingsError(variable, `${where}must be set together with its pair (client certificate and key)`);
-    }
-  }
-  return stripUndefined({ address, namespace, apiKey: profile.apiKey, tls, grpcMeta: profile.grpcMeta });
+  return stripUndefined({ address, namespace, apiKey: profile.apiKey, tls: profile.tls, grpcMeta: profile.grpcMeta });
 }
 
 /**
@@ -132,42 +73,121 @@ export function temporalConnectionOptions(settings: TemporalSettings): ReturnTyp
   return stripUndefined(toClientOptions(settings).connectionOptions);
 }
 
-/** Non-blank values only (blank counts as unset, as everywhere in this project), old names mapped. */
-function standardEnv(env: Env, warn: NonNullable<LoadTemporalSettingsOptions['warn']>): { standard: Env; setAs: Record<string, string> } {
-  const standard: Env = {};
-  const setAs: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(env)) {
-    const value = raw?.trim();
-    if (value) standard[name] = value;
-  }
-  for (const [old, current] of Object.entries(DEPRECATED_TEMPORAL_VARIABLES)) {
-    const value = standard[old];
-    if (value === undefined) continue;
-    delete standard[old];
-    if (standard[current] !== undefined) {
-      warn(`${old} is deprecated and ignored because ${current} is set; remove ${old}`, 'deprecation');
-    } else {
-      warn(`${old} is deprecated: rename it to ${current}, the name Temporal's SDKs and CLI read (${old} stops working in the next version)`, 'deprecation');
-      standard[current] = value;
-      setAs[current] = old;
+/** The environment as envconfig gets it: non-blank values only (blank counts as unset, as everywhere here), old names mapped. */
+class StandardVariables {
+  readonly values: Env = {};
+  /** Standard name -> the old name the operator used for it. */
+  private readonly setAs: Record<string, string> = {};
+
+  constructor(env: Env, warn: NonNullable<LoadTemporalSettingsOptions['warn']>) {
+    for (const [name, raw] of Object.entries(env)) {
+      const value = raw?.trim();
+      if (value) this.values[name] = value;
+    }
+    for (const [old, current] of Object.entries(DEPRECATED_TEMPORAL_VARIABLES)) {
+      const value = this.values[old];
+      if (value === undefined) continue;
+      delete this.values[old];
+      if (this.values[current] !== undefined) {
+        warn(`${old} is deprecated and ignored because ${current} is set; remove ${old}`, 'deprecation');
+      } else {
+        warn(`${old} is deprecated: rename it to ${current}, the name Temporal's SDKs and CLI read (${old} stops working in the next version)`, 'deprecation');
+        this.values[current] = value;
+        this.setAs[current] = old;
+      }
     }
   }
-  return { standard, setAs };
+
+  get(name: string): string | undefined {
+    return this.values[name];
+  }
+
+  /** The name the operator used: an old one is reported as such. */
+  named(name: string): string {
+    return this.setAs[name] ?? name;
+  }
+
+  /** Who to blame for a profile value: its variable when set, else the config file's profile and key. */
+  source(variable: string, fileKey: string): { variable: string; where: string } {
+    return this.get(variable) !== undefined
+      ? { variable: this.named(variable), where: '' }
+      : { variable: 'TEMPORAL_CONFIG_FILE', where: `profile "${this.get('TEMPORAL_PROFILE') ?? 'default'}" ${fileKey} ` };
+  }
+}
+
+/** What can be told from the variables alone, before envconfig reads them. */
+function checkVariables(vars: StandardVariables, warn: NonNullable<LoadTemporalSettingsOptions['warn']>): void {
+  const tls = vars.get('TEMPORAL_TLS');
+  if (tls !== undefined) {
+    // Temporal reads only `true`/`1` as on: anything unexpected is refused rather than read as off.
+    if (!['true', '1', 'false', '0'].includes(tls.toLowerCase())) throw new TemporalSettingsError('TEMPORAL_TLS', `must be true or false (got "${tls}")`);
+    vars.values.TEMPORAL_TLS = tls.toLowerCase();
+  }
+  checkPattern('TEMPORAL_API_KEY', vars.get('TEMPORAL_API_KEY'), VISIBLE_ASCII, 'visible ASCII characters without spaces', true);
+  checkPattern('TEMPORAL_TLS_SERVER_NAME', vars.get('TEMPORAL_TLS_SERVER_NAME'), HOSTNAME, 'a DNS name');
+  for (const file of ['SERVER_CA_CERT', 'CLIENT_CERT', 'CLIENT_KEY']) {
+    if (vars.get(`TEMPORAL_TLS_${file}_PATH`) !== undefined && vars.get(`TEMPORAL_TLS_${file}_DATA`) !== undefined) {
+      throw new TemporalSettingsError(`TEMPORAL_TLS_${file}_DATA`, `conflicts with ${vars.named(`TEMPORAL_TLS_${file}_PATH`)}: set one of the two`);
+    }
+  }
+  const configFile = vars.get('TEMPORAL_CONFIG_FILE');
+  if (configFile !== undefined) checkReadable('TEMPORAL_CONFIG_FILE', configFile);
+  if (vars.get('TEMPORAL_TLS_DISABLE_HOST_VERIFICATION') !== undefined) {
+    warn("TEMPORAL_TLS_DISABLE_HOST_VERIFICATION is ignored: Temporal's TypeScript SDK always verifies the server's name", 'ignored');
+  }
+}
+
+/** The profile (from the config file, when there is one) with the variables applied over it: envconfig's work. */
+function loadProfile(vars: StandardVariables): ClientConfigProfile {
+  try {
+    return loadClientConfigProfile({ overrideEnvVars: vars.values as Record<string, string> });
+  } catch (err) {
+    const message = (err as Error).message;
+    const variable = /profile/i.test(message) && vars.get('TEMPORAL_PROFILE') !== undefined ? 'TEMPORAL_PROFILE' : 'TEMPORAL_CONFIG_FILE';
+    throw new TemporalSettingsError(variable, `cannot be used: ${message}`);
+  }
+}
+
+/** The merged values: address, namespace, API key, every certificate file readable, the client pair complete. */
+function checkProfile(profile: ClientConfigProfile, vars: StandardVariables): void {
+  const address = profile.address ?? DEFAULT_TEMPORAL_ADDRESS;
+  const port = ADDRESS.exec(address)?.[1];
+  if (port === undefined || Number(port) < 1 || Number(port) > 65_535) {
+    const { variable, where } = vars.source('TEMPORAL_ADDRESS', 'address');
+    throw new TemporalSettingsError(variable, `${where}must be host:port with a port from 1 to 65535 (got "${address}")`);
+  }
+  const namespace = profile.namespace ?? DEFAULT_TEMPORAL_NAMESPACE;
+  if (!NAMESPACE.test(namespace)) {
+    const { variable, where } = vars.source('TEMPORAL_NAMESPACE', 'namespace');
+    throw new TemporalSettingsError(variable, `${where}must be a Temporal namespace name (letters, digits, . _ -) (got "${namespace}")`);
+  }
+  if (profile.apiKey !== undefined && !VISIBLE_ASCII.test(profile.apiKey)) {
+    const { variable, where } = vars.source('TEMPORAL_API_KEY', 'api_key');
+    throw new TemporalSettingsError(variable, `${where}must be visible ASCII characters without spaces`);
+  }
+  const tls = profile.tls;
+  if (!tls || tls.disabled) return;
+  for (const [key, variable] of [['serverCACert', 'TEMPORAL_TLS_SERVER_CA_CERT'], ['clientCert', 'TEMPORAL_TLS_CLIENT_CERT'], ['clientKey', 'TEMPORAL_TLS_CLIENT_KEY']] as const) {
+    const source = tls[key] as ConfigDataSource | undefined;
+    if (source && 'path' in source) {
+      const { variable: name, where } = vars.source(`${variable}_PATH`, `tls.${FILE_KEY[variable]}_path`);
+      checkReadable(name, source.path, where);
+    }
+  }
+  if (Boolean(tls.clientCert) !== Boolean(tls.clientKey)) {
+    const [given, missing] = tls.clientCert ? ['TEMPORAL_TLS_CLIENT_CERT', 'TEMPORAL_TLS_CLIENT_KEY'] : ['TEMPORAL_TLS_CLIENT_KEY', 'TEMPORAL_TLS_CLIENT_CERT'];
+    const problem = 'must be set together with its pair (client certificate and key)';
+    if (vars.get(`${given}_PATH`) === undefined && vars.get(`${given}_DATA`) === undefined) {
+      throw new TemporalSettingsError('TEMPORAL_CONFIG_FILE', `profile "${vars.get('TEMPORAL_PROFILE') ?? 'default'}" tls.${FILE_KEY[missing]}_path ${problem}`);
+    }
+    // In the operator's vocabulary: the old name of the missing half when the other came by its old name.
+    const oldName = vars.named(`${given}_PATH`) !== `${given}_PATH` ? OLD_NAME[`${missing}_PATH`] : undefined;
+    throw new TemporalSettingsError(oldName ?? `${missing}_PATH`, problem);
+  }
 }
 
 function processWarning(message: string, kind: 'deprecation' | 'ignored'): void {
   process.emitWarning(message, { type: kind === 'deprecation' ? 'DeprecationWarning' : 'Warning', code: 'DELAY_CALLBACK_TEMPORAL_SETTINGS' });
-}
-
-/** TEMPORAL_TLS: Temporal reads only `true`/`1` as on, so anything unexpected is refused rather than read as off. */
-function checkSwitch(env: Env): void {
-  const raw = env.TEMPORAL_TLS;
-  if (raw === undefined) return;
-  const value = raw.toLowerCase();
-  if (!['true', '1', 'false', '0'].includes(value)) {
-    throw new TemporalSettingsError('TEMPORAL_TLS', `must be true or false (got "${raw}")`);
-  }
-  env.TEMPORAL_TLS = value;
 }
 
 function checkPattern(variable: string, value: string | undefined, pattern: RegExp, what: string, secret = false): void {
@@ -188,6 +208,13 @@ function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+const OLD_NAME: Record<string, string> = Object.fromEntries(Object.entries(DEPRECATED_TEMPORAL_VARIABLES).map(([old, current]) => [current, old]));
+/** The config file's key stem of each certificate variable. */
+const FILE_KEY: Record<string, string> = {
+  TEMPORAL_TLS_SERVER_CA_CERT: 'server_ca_cert',
+  TEMPORAL_TLS_CLIENT_CERT: 'client_cert',
+  TEMPORAL_TLS_CLIENT_KEY: 'client_key',
+};
 const VISIBLE_ASCII = /^[\x21-\x7E]+$/;
 const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/;
