@@ -2,7 +2,7 @@
  * Public types of the client SDK. What the API answers is derived from its TypeBox schemas
  * (shared/schemas/), so the SDK's types and the server's responses cannot drift apart.
  */
-import type { NativeConnectionOptions } from '@temporalio/worker';
+import type { NativeConnectionOptions, WorkerOptions } from '@temporalio/worker';
 import type { Static } from 'typebox';
 import type { AttemptReport } from '../activities/invoke-callback.js';
 import type { CallbackDetail, CallbackSummary as CallbackSummarySchema, CancelResponse } from '../shared/schemas/callbacks.js';
@@ -11,6 +11,7 @@ import type { Backoff, CallbackStatus } from '../workflows/contract.js';
 
 export type { AttemptError, AttemptRecord, Backoff, CallbackRequest, CallbackStatus } from '../workflows/contract.js';
 export type { AttemptReport, CallbackHandler } from '../activities/invoke-callback.js';
+export type { WebhookAttemptErrorCode, WebhookEvent } from '../workflows/webhook-contract.js';
 
 /** What registering answers. */
 export type CallbackSummary = Static<typeof CallbackSummarySchema>;
@@ -70,6 +71,19 @@ export interface RegisterParams<Args = unknown> {
   idempotencyKey?: string;
   /** @default 30 */
   attemptTimeoutSeconds?: number;
+  /** Deliver to this URL (a signed POST, Standard Webhooks) instead of a handler of this app's worker. */
+  webhook?: WebhookParams;
+}
+
+/** Where a webhook callback is delivered. Receivers check deliveries with `verifyWebhook`. */
+export interface WebhookParams {
+  /** Absolute http(s) URL without user info, at most 2048 characters. Stored in plain text: put credentials in `headers`. */
+  url: string;
+  /**
+   * Sent with every attempt: at most 20, values at most 1024 characters; not hop-by-hop, `host`,
+   * `content-length`, `content-type`, `expect` or `webhook-*`. Values are stored encrypted.
+   */
+  headers?: Record<string, string>;
 }
 
 /** The original helper's shape: `register(params, { alias, onCallback })`. */
@@ -106,6 +120,12 @@ export interface DelayCallbackClientOptions {
     apiKey?: string;
     /** gRPC metadata sent with every call. */
     metadata?: NativeConnectionOptions['metadata'];
+    /**
+     * Payload codecs (encryption, for example) of the worker: the same as the service's, which
+     * encodes the arguments your handlers receive and decodes their results.
+     * @default Temporal's default converter, no codec
+     */
+    dataConverter?: WorkerOptions['dataConverter'];
   };
   worker?: {
     /** Handlers running at once on this worker. @default 100 */
