@@ -7,11 +7,13 @@ import type { CallbackHandler } from '../activities/invoke-callback.js';
 import { DelayCallbackError } from './errors.js';
 import { HttpClient } from './http.js';
 import { ScheduleCalls, type Schedule, type ScheduleParams, type SchedulePage, type ScheduleUpdate } from './schedules.js';
+import { temporalOptionsFromEnv } from './temporal-env.js';
 import type {
   Callback,
   CallbackPage,
   CallbackStats,
   CallbackSummary,
+  CancelResult,
   ListFilters,
   DelayCallbackClientOptions,
   RegisterHandlerOptions,
@@ -55,7 +57,7 @@ export class DelayCallbackClient {
     this.worker = await AppWorker.start({
       app: this.app,
       handlers: this.handlers,
-      temporal: this.options.temporal ?? {},
+      temporal: this.options.temporal ?? temporalOptionsFromEnv(),
       maxConcurrentHandlers: this.options.worker?.maxConcurrentHandlers ?? 100,
       shutdownGraceTimeMs: this.options.worker?.shutdownGraceTimeMs ?? 30_000,
       identity: this.options.worker?.identity ?? defaultIdentity(this.app),
@@ -97,8 +99,8 @@ export class DelayCallbackClient {
   }
 
   /** Cancels a callback that has not fired (or is waiting to retry). */
-  async unregister(uid: string): Promise<{ uid: string; status: 'cancelled' }> {
-    return (await this.http.request<{ uid: string; status: 'cancelled' }>({ method: 'DELETE', path: this.path(uid), idempotent: true })).body;
+  async unregister(uid: string): Promise<CancelResult> {
+    return (await this.http.request<CancelResult>({ method: 'DELETE', path: this.path(uid), idempotent: true })).body;
   }
 
   /** Moves the next attempt of a scheduled or retrying callback. */

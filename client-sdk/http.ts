@@ -1,8 +1,11 @@
 /**
  * JSON over HTTP to the facade with Node's fetch: a timeout per request,
- * retries (with Retry-After) for calls that are safe to repeat, and every
- * failure turned into a DelayCallbackError.
+ * retries (p-retry's exponential backoff, after Retry-After when the server
+ * sends one, in seconds or as an HTTP date) for calls that are safe to repeat,
+ * and every failure turned into a DelayCallbackError.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import pRetry from 'p-retry';
 import { DelayCallbackError } from './errors.js';
 
 export interface HttpOptions {
@@ -28,24 +31,29 @@ export interface HttpResponse<T> {
 }
 
 const RETRYABLE_STATUSES = new Set([429, 503]);
+/** The longest Retry-After waited for before a retry; a server asking more is retried after this. */
+const MAX_RETRY_AFTER_MS = 10_000;
 
 export class HttpClient {
   constructor(private readonly options: HttpOptions) {}
 
   async request<T>(request: HttpRequest): Promise<HttpResponse<T>> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.once<T>(request);
-      } catch (err) {
+    return pRetry(() => this.once<T>(request), {
+      retries: this.options.retries,
+      // 0.25 s doubling, at most 10 s between two attempts.
+      minTimeout: 250,
+      maxTimeout: 10_000,
+      shouldRetry: async ({ error }) => {
         const canRetry =
-          attempt < this.options.retries &&
-          err instanceof DelayCallbackError &&
-          (request.idempotent ? err.status === 0 || RETRYABLE_STATUSES.has(err.status) : err.code === 'CONNECTION_REFUSED');
-        if (!canRetry) throw err;
-        const retryAfter = (err as DelayCallbackError & { retryAfterMs?: number }).retryAfterMs;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter ?? 250 * 2 ** attempt, 10_000)));
-      }
-    }
+          error instanceof DelayCallbackError &&
+          (request.idempotent ? error.status === 0 || RETRYABLE_STATUSES.has(error.status) : error.code === 'CONNECTION_REFUSED');
+        if (!canRetry) return false;
+        // The server said when to come back: not before (then the backoff as usual).
+        const retryAfterMs = (error as DelayCallbackError & { retryAfterMs?: number }).retryAfterMs;
+        if (retryAfterMs !== undefined) await sleep(Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
+        return true;
+      },
+    });
   }
 
   private async once<T>(request: HttpRequest): Promise<HttpResponse<T>> {
@@ -78,12 +86,21 @@ export class HttpClient {
         response.status,
         envelope?.details,
       );
-      const retryAfter = Number(response.headers.get('retry-after'));
-      if (Number.isFinite(retryAfter) && retryAfter > 0) Object.assign(error, { retryAfterMs: retryAfter * 1000 });
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      if (retryAfterMs !== undefined) Object.assign(error, { retryAfterMs });
       throw error;
     }
     return { status: response.status, headers: response.headers, body: body as T };
   }
+}
+
+/** Retry-After as delay-seconds or an HTTP date (RFC 9110 section 10.2.3), in milliseconds from `now`. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function networkError(err: unknown, options: HttpOptions): DelayCallbackError {

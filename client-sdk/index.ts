@@ -1,4 +1,4 @@
-// The public surface of `delay-callback/client-sdk`.
+// The public surface of the SDK package, `@delay-callback/client`.
 export { DelayCallbackClient } from './client.js';
 export { DelayCallbackError } from './errors.js';
 export { verifyWebhook, type WebhookHeaders } from './webhooks.js';

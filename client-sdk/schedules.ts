@@ -3,12 +3,12 @@
  * and their types. Each fire of a schedule is an ordinary callback: the handler defined for
  * the schedule's alias runs it, and `get`, `unregister` and `list({ scheduleId })` reach it.
  */
-import type { CallbackLinks, CallbackStatus, RetryOptions } from './types.js';
+import type { MissedFirePolicy, OverlapPolicy, SchedulePage, ScheduleSummary, ScheduleView } from '../shared/schemas/schedules.js';
+import type { RetryOptions } from './types.js';
 import type { HttpClient } from './http.js';
 
-export type MissedFirePolicy = 'skip' | 'fireOnce' | 'fireAll';
-export type OverlapPolicy = 'skip' | 'bufferOne' | 'bufferAll' | 'allowAll';
-export type ScheduleState = 'active' | 'paused' | 'completed';
+export type { MissedFirePolicy, OverlapPolicy };
+export type ScheduleState = ScheduleView['state'];
 
 /** An instant: a Date, RFC 3339 with offset, or epoch milliseconds. */
 type Instant = Date | string | number;
@@ -54,64 +54,11 @@ export type ScheduleUpdate<Args = unknown> = Partial<Omit<ScheduleParams<Args>, 
   limit?: number | null;
 };
 
-export interface ScheduleFire {
-  /** The fire's callback uid: `<scheduleId>-<yyyymmddThhmmssZ>`. */
-  uid: string;
-  triggerAt: string;
-  startedAt: string;
-  status: CallbackStatus;
-  links: CallbackLinks;
-}
-
-export interface ScheduleLinks {
-  self: string;
-  /** The callbacks list filtered by this schedule. */
-  fires: string;
-  webUi: string;
-}
-
-/** What every schedule call answers. */
-export interface Schedule<Args = unknown> {
-  scheduleId: string;
-  app: string;
-  state: ScheduleState;
-  note: string | null;
-  alias: string;
-  args: Args;
-  retry: Required<RetryOptions>;
-  attemptTimeoutSeconds: number;
-  every: string | null;
-  cron: string | null;
-  timezone: string;
-  startAt: string | null;
-  endAt: string | null;
-  limit: number | null;
-  missedFirePolicy: MissedFirePolicy;
-  catchupWindowSeconds: number;
-  overlap: OverlapPolicy;
-  fires: { total: number; remaining: number | null; missed: number; running: number; buffered: number };
-  nextFireTimes: string[];
-  /** Newest first, at most 10. */
-  recentFires: ScheduleFire[];
-  createdAt: string;
-  updatedAt: string | null;
-  links: ScheduleLinks;
-}
-
-export interface ScheduleSummary {
-  scheduleId: string;
-  app: string;
-  alias: string;
-  state: ScheduleState;
-  note: string | null;
-  nextFireTimes: string[];
-  links: ScheduleLinks;
-}
-
-export interface SchedulePage {
-  items: ScheduleSummary[];
-  nextPageToken: string | null;
-}
+/** What every schedule call answers (the API's ScheduleView schema, typed by the schedule's args). */
+export type Schedule<Args = unknown> = Omit<ScheduleView, 'args'> & { args: Args };
+export type ScheduleFire = Schedule['recentFires'][number];
+export type ScheduleLinks = Schedule['links'];
+export type { ScheduleSummary, SchedulePage };
 
 const instant = (value: Instant | null | undefined): string | number | null | undefined =>
   value instanceof Date ? value.toISOString() : value;

@@ -1,43 +1,38 @@
-/** Public types of the client SDK, derived from the workflow contract. */
+/**
+ * Public types of the client SDK. What the API answers is derived from its TypeBox schemas
+ * (shared/schemas/), so the SDK's types and the server's responses cannot drift apart.
+ */
 import type { NativeConnectionOptions, WorkerOptions } from '@temporalio/worker';
+import type { Static } from 'typebox';
 import type { AttemptReport } from '../activities/invoke-callback.js';
-import type { Backoff, CallbackState, CallbackStatus } from '../workflows/contract.js';
+import type { CallbackDetail, CallbackSummary as CallbackSummarySchema, CancelResponse } from '../shared/schemas/callbacks.js';
+import type { CallbackPage as CallbackPageSchema, Stats } from '../shared/schemas/listing.js';
+import type { Backoff, CallbackStatus } from '../workflows/contract.js';
 
 export type { AttemptError, AttemptRecord, Backoff, CallbackRequest, CallbackStatus } from '../workflows/contract.js';
 export type { AttemptReport, CallbackHandler } from '../activities/invoke-callback.js';
 export type { WebhookAttemptErrorCode, WebhookEvent } from '../workflows/webhook-contract.js';
 
-export interface CallbackLinks {
-  /** This callback in the API. */
-  self: string;
-  /** Its workflow in the Temporal Web UI. */
-  webUi: string;
-}
-
 /** What registering answers. */
-export interface CallbackSummary {
-  uid: string;
-  app: string;
-  alias: string;
-  status: CallbackStatus;
-  triggerAt: string;
-  createdAt: string;
-  links: CallbackLinks;
-}
+export type CallbackSummary = Static<typeof CallbackSummarySchema>;
+
+/** Where a callback is seen: `self` in the API, `webUi` in the Temporal Web UI. */
+export type CallbackLinks = CallbackSummary['links'];
 
 /** What `get` answers. */
-export type Callback<Args = unknown, Result = unknown> = Omit<CallbackState, 'args' | 'result'> & {
+export type Callback<Args = unknown, Result = unknown> = Omit<Static<typeof CallbackDetail>, 'args' | 'result'> & {
   args: Args;
   result: Result | null;
-  links: CallbackLinks;
 };
 
-/** One page of `list`: newest first. */
-export interface CallbackPage {
-  items: CallbackSummary[];
-  /** Pass to the next `list` call with the same filters; null on the last page. */
-  nextPageToken: string | null;
-}
+/** One page of `list`: newest first; `nextPageToken` is null on the last page. */
+export type CallbackPage = Static<typeof CallbackPageSchema>;
+
+/** What `stats` answers: counts by status (zeros included) and the oldest overdue callback. */
+export type CallbackStats = Static<typeof Stats>;
+
+/** What `unregister` answers. */
+export type CancelResult = Static<typeof CancelResponse>;
 
 export interface ListFilters {
   status?: CallbackStatus;
@@ -51,32 +46,6 @@ export interface ListFilters {
   /** 1..1000. @default 50 */
   pageSize?: number;
   pageToken?: string;
-}
-
-/** What `stats` answers. */
-export interface CallbackStats {
-  app: string;
-  /** Every status, zeros included. */
-  counts: Record<CallbackStatus, number>;
-  total: number;
-  /** Callbacks whose trigger passed more than graceSeconds ago without a finished attempt. */
-  overdue: {
-    count: number;
-    graceSeconds: number;
-    oldest: {
-      uid: string;
-      status: CallbackStatus;
-      triggerAt: string;
-      overdueMs: number;
-      /** No worker of the app has picked its attempt up. */
-      waitingForWorker: boolean;
-      links: CallbackLinks;
-    } | null;
-  };
-  /** The app's callbacks in the Temporal Web UI. */
-  links: { webUi: string };
-  /** When these figures were computed: the facade serves them again for a few seconds (STATS_CACHE_MS). */
-  asOf: string;
 }
 
 export interface RetryOptions {
@@ -138,7 +107,12 @@ export interface DelayCallbackClientOptions {
   serverUrl: string;
   /** Bearer token of the app (omit against an open development server). */
   token?: string;
-  /** Where the app's worker connects; needed by `start()` only. */
+  /**
+   * Where the app's worker connects; needed by `start()` only. Omitted: Temporal's standard
+   * settings, as the service reads them (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+   * TEMPORAL_TLS_*, TEMPORAL_PROFILE and Temporal's config file; see `temporalOptionsFromEnv`).
+   * Given: exactly these settings, no variable is read.
+   */
   temporal?: {
     /** @default '127.0.0.1:7233' */
     address?: string;
@@ -146,6 +120,8 @@ export interface DelayCallbackClientOptions {
     namespace?: string;
     tls?: NativeConnectionOptions['tls'];
     apiKey?: string;
+    /** gRPC metadata sent with every call. */
+    metadata?: NativeConnectionOptions['metadata'];
     /**
      * Payload codecs (encryption, for example) of the worker: the same as the service's, which
      * encodes the arguments your handlers receive and decodes their results.
@@ -165,6 +141,10 @@ export interface DelayCallbackClientOptions {
   };
   /** Per HTTP request. @default 10000 */
   requestTimeoutMs?: number;
-  /** Retries of a call that is safe to repeat, on network errors, 429 and 503 (backoff 0.25 s doubling, or Retry-After; about 8 s in all). @default 5 */
+  /**
+   * Retries of a call that is safe to repeat, on network errors, 429 and 503: backoff from 0.25 s,
+   * doubling (about 8 s in all for 5), each after the server's Retry-After (seconds or an HTTP
+   * date, at most 10 s) when it sends one. @default 5
+   */
   retries?: number;
 }

@@ -36,6 +36,7 @@ export class AppWorker {
       address: options.temporal.address ?? '127.0.0.1:7233',
       tls: options.temporal.tls,
       apiKey: options.temporal.apiKey,
+      metadata: options.temporal.metadata,
     });
     try {
       const worker = await Worker.create({

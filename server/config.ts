@@ -6,27 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { WebhookSecrets } from '../activities/webhook/secrets.js';
 import { parseAllowedCidrs } from '../activities/webhook/target-policy.js';
-import { APP_NAME_PATTERN } from './schemas/common.js';
-
-export interface TemporalTlsConfig {
-  caPath?: string;
-  certPath?: string;
-  keyPath?: string;
-  serverName?: string;
-}
+import { APP_NAME_PATTERN } from '../shared/schemas/common.js';
+import { loadTemporalSettings, TemporalSettingsError, type TemporalSettings } from '../shared/temporal-settings.js';
 
 export interface Config {
   host: string;
   port: number;
   logLevel: string;
-  temporal: {
-    address: string;
-    namespace: string;
-    uiUrl: string;
-    /** Undefined: plain connection. */
-    tls?: TemporalTlsConfig;
-    apiKey?: string;
-  };
+  /** Temporal's standard connection settings (shared/temporal-settings.ts), and the Web UI. */
+  temporal: TemporalSettings & { uiUrl: string };
   redis: { url: string; keyPrefix: string };
   idempotencyTtlSeconds: number;
   maxArgsBytes: number;
@@ -83,12 +71,17 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'TEMPORAL_ADDRESS', default: '127.0.0.1:7233', description: 'Temporal frontend, host:port.' },
   { name: 'TEMPORAL_NAMESPACE', default: 'default', description: 'Temporal namespace holding the callbacks.' },
   { name: 'TEMPORAL_UI_URL', default: 'http://127.0.0.1:8233', description: 'Temporal Web UI base URL, for `links.webUi`.' },
-  { name: 'TEMPORAL_TLS', default: 'false', description: 'Connect to Temporal over TLS (implied by the three paths below or an API key).' },
-  { name: 'TEMPORAL_TLS_CA_PATH', description: 'PEM file of the CA that signed the Temporal server certificate.' },
-  { name: 'TEMPORAL_TLS_CERT_PATH', description: 'PEM client certificate for mTLS (self-hosted with mTLS, Temporal Cloud with certificates).' },
-  { name: 'TEMPORAL_TLS_KEY_PATH', description: 'PEM private key of the client certificate.' },
+  { name: 'TEMPORAL_API_KEY', description: 'API key (Temporal Cloud), sent as a bearer token; turns TLS on unless `TEMPORAL_TLS=false`.' },
+  { name: 'TEMPORAL_TLS', description: '`true`: TLS verified against the system roots (implied by any `TEMPORAL_TLS_*` setting or an API key); `false`: plain text even then.' },
+  { name: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH', description: 'PEM file of the CA that signed the Temporal server certificate.' },
+  { name: 'TEMPORAL_TLS_SERVER_CA_CERT_DATA', description: 'The same CA as PEM text (instead of the path).' },
+  { name: 'TEMPORAL_TLS_CLIENT_CERT_PATH', description: 'PEM client certificate for mTLS (self-hosted with client auth, Temporal Cloud with certificates).' },
+  { name: 'TEMPORAL_TLS_CLIENT_CERT_DATA', description: 'The client certificate as PEM text (instead of the path).' },
+  { name: 'TEMPORAL_TLS_CLIENT_KEY_PATH', description: 'PEM private key of the client certificate.' },
+  { name: 'TEMPORAL_TLS_CLIENT_KEY_DATA', description: 'The private key as PEM text (instead of the path).' },
   { name: 'TEMPORAL_TLS_SERVER_NAME', description: 'Override of the TLS server name (SNI) to verify.' },
-  { name: 'TEMPORAL_API_KEY', description: 'API key for Temporal Cloud (turns TLS on).' },
+  { name: 'TEMPORAL_CONFIG_FILE', description: "Temporal's TOML config file; unset: `$XDG_CONFIG_HOME/temporalio/temporal.toml` (or `~/.config/...`) when it exists." },
+  { name: 'TEMPORAL_PROFILE', description: 'Profile of the config file to use (`default` when unset). The variables above override its values.' },
   { name: 'REDIS_URL', default: 'redis://127.0.0.1:6379', description: 'Redis holding idempotency keys.' },
   { name: 'REDIS_KEY_PREFIX', default: 'delay-callback:', description: 'Prefix of every Redis key the service writes.' },
   { name: 'IDEMPOTENCY_TTL_SECONDS', default: '86400', description: 'How long an idempotency key is remembered.' },
@@ -167,34 +160,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     return value;
   };
-  const optionalFile = (name: string): string | undefined => {
-    const path = read(name);
-    if (path === undefined) return undefined;
-    try {
-      readFileSync(path);
-    } catch (err) {
-      throw new ConfigError(name, `names a file that cannot be read: ${(err as Error).message}`);
-    }
-    return path;
-  };
-
-  const address = required('TEMPORAL_ADDRESS');
-  const addressPort = /^(?:[^\s:/[\]]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/.exec(address)?.[1];
-  if (addressPort === undefined || Number(addressPort) < 1 || Number(addressPort) > 65_535) {
-    throw new ConfigError('TEMPORAL_ADDRESS', `must be host:port with a port from 1 to 65535 (got "${address}")`);
+  let temporal: TemporalSettings;
+  try {
+    temporal = loadTemporalSettings(env);
+  } catch (err) {
+    if (err instanceof TemporalSettingsError) throw new ConfigError(err.variable, err.problem);
+    throw err;
   }
-  const namespace = matching('TEMPORAL_NAMESPACE', NAMESPACE, 'a Temporal namespace name (letters, digits, . _ -)') ?? required('TEMPORAL_NAMESPACE');
-  const tlsPaths = {
-    caPath: optionalFile('TEMPORAL_TLS_CA_PATH'),
-    certPath: optionalFile('TEMPORAL_TLS_CERT_PATH'),
-    keyPath: optionalFile('TEMPORAL_TLS_KEY_PATH'),
-    serverName: matching('TEMPORAL_TLS_SERVER_NAME', HOSTNAME, 'a DNS name'),
-  };
-  if (Boolean(tlsPaths.certPath) !== Boolean(tlsPaths.keyPath)) {
-    throw new ConfigError(tlsPaths.certPath ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH', 'must be set together with its pair (client certificate and key)');
-  }
-  const apiKey = matching('TEMPORAL_API_KEY', VISIBLE_ASCII, 'visible ASCII characters without spaces', true);
-  const tlsOn = bool('TEMPORAL_TLS') || Object.values(tlsPaths).some(Boolean) || apiKey !== undefined;
 
   const logLevel = required('LOG_LEVEL');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
@@ -206,13 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: matching('HOST', /^[A-Za-z0-9.:%_-]+$/, 'a host name or IP address to bind, such as 127.0.0.1 or 0.0.0.0') ?? required('HOST'),
     port: integer('PORT', 0, 65_535),
     logLevel,
-    temporal: {
-      address,
-      namespace,
-      uiUrl: url('TEMPORAL_UI_URL', ['http:', 'https:']),
-      tls: tlsOn ? stripUndefined(tlsPaths) : undefined,
-      apiKey,
-    },
+    temporal: { ...temporal, uiUrl: url('TEMPORAL_UI_URL', ['http:', 'https:']) },
     redis: { url: url('REDIS_URL', ['redis:', 'rediss:']), keyPrefix },
     idempotencyTtlSeconds: integer('IDEMPOTENCY_TTL_SECONDS', 1, 365 * 86_400),
     maxArgsBytes: integer('MAX_ARGS_BYTES', 2, 1_048_576),
@@ -248,16 +214,10 @@ function parsed<T>(variable: string, raw: string, parse: (raw: string) => T): T 
 }
 
 const VISIBLE_ASCII = /^[\x21-\x7E]+$/;
-const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
-const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/;
 
 /** A URL for an error message: a password in it (redis://:secret@host) is not printed. */
 function withoutCredentials(raw: string): string {
   return raw.replace(/\/\/[^/@]*@/, '//***@');
-}
-
-function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 const DURATION_UNITS_MS: Record<string, number> = {

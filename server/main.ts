@@ -28,7 +28,7 @@ const config = readConfig();
 installTemporalRuntime(config.logLevel);
 const connection = lazyClientConnection(config.temporal);
 const temporal = new Client({ connection, namespace: config.temporal.namespace });
-const redis = createRedisClient(config.redis.url);
+const redis = createRedisClient(config.redis.url, config.dependencyTimeoutMs);
 const metrics = createServiceMetrics();
 
 // With RUN_WORKER=false the worker runs elsewhere and is no part of this process's readiness.

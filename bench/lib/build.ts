@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
 const root = resolve(import.meta.dirname, '..', '..');
-const SOURCE_DIRS = ['server', 'workflows', 'activities', 'client-sdk', 'bench'];
+const SOURCE_DIRS = ['server', 'workflows', 'activities', 'shared', 'client-sdk', 'bench'];
 
 /** Transpiles the sources into `outDir` (mirroring the repository layout); returns `outDir`. */
 export async function buildForBench(outDir: string): Promise<string> {

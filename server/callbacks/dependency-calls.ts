@@ -15,14 +15,28 @@ export function isDependencyUnavailable(err: unknown): err is ServiceError {
   return err instanceof ServiceError && err.code === 'DEPENDENCY_UNAVAILABLE';
 }
 
-/** Runs `call`, failing with 503 when it takes longer than `timeoutMs` or the dependency is unreachable. */
-export async function boundedCall<T>(dependency: 'temporal' | 'redis', timeoutMs: number, call: () => Promise<T>): Promise<T> {
+/**
+ * Runs `call`, failing with 503 when it takes longer than `timeoutMs` or the dependency is unreachable.
+ * Past the bound `signal` aborts, so a call that hands it on (a Temporal call inside
+ * `client.withAbortSignal`) is cancelled rather than left running. Redis commands end on their own
+ * timeout (ioredis `commandTimeout`, server/redis.ts).
+ */
+export async function boundedCall<T>(
+  dependency: 'temporal' | 'redis',
+  timeoutMs: number,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(dependencyUnavailable(dependency, new Error(`no answer within ${timeoutMs} ms`))), timeoutMs);
+    timer = setTimeout(() => {
+      const err = dependencyUnavailable(dependency, new Error(`no answer within ${timeoutMs} ms`));
+      reject(err); // first, so the race settles with this and not with the aborted call's own error
+      abort.abort(err);
+    }, timeoutMs);
   });
   try {
-    return await Promise.race([call(), timeout]);
+    return await Promise.race([call(abort.signal), timeout]);
   } catch (err) {
     if (err instanceof ServiceError) throw err;
     // Other Temporal errors go on as they are: the service reads the SDK's classes (an update's

@@ -31,7 +31,7 @@ import {
 } from '../../workflows/contract.js';
 import { ServiceError, callbackNotFound, dependencyUnavailable } from '../errors.js';
 import type { IdempotencyStore } from '../idempotency-store.js';
-import type { CallbackDetail, CallbackSummary, RegisterBody, RescheduleBody } from '../schemas/callbacks.js';
+import type { CallbackDetail, CallbackSummary, RegisterBody, RescheduleBody } from '../../shared/schemas/callbacks.js';
 import { callbackLinks, type LinkSettings } from './links.js';
 import { buildRegistration, resolveTriggerTime, type RegistrationLimits } from './registration.js';
 import type { WebhookRegistrationPolicy } from './webhook-target.js';
@@ -295,8 +295,10 @@ export class CallbackService {
   /** A Temporal call bounded like every other one of this service (for the visibility queries). */
   temporalCall<T>(call: () => Promise<T>): Promise<T> {
     const timeoutMs = this.options.dependencyTimeoutMs;
-    // The gRPC deadline ends the call on the wire; the outer bound also covers the client's own retries.
-    return boundedCall('temporal', timeoutMs + 250, () => this.options.client.withDeadline(Date.now() + timeoutMs, call));
+    // The gRPC deadline ends the call on the wire; the outer bound also covers the client's own retries,
+    // which its abort signal cancels.
+    const { client } = this.options;
+    return boundedCall('temporal', timeoutMs + 250, (signal) => client.withAbortSignal(signal, () => client.withDeadline(Date.now() + timeoutMs, call)));
   }
 
   /**
@@ -309,8 +311,10 @@ export class CallbackService {
       return await this.temporalCall(call);
     } catch (err) {
       if (!isDependencyUnavailable(err) || !isGrpcDeadlineError(err.cause)) throw err;
-      const temporalAnswers = await boundedCall('temporal', 1_000, () =>
-        this.options.client.withDeadline(Date.now() + 1_000, () => this.options.client.workflowService.getSystemInfo({})),
+      const temporalAnswers = await boundedCall('temporal', 1_000, (signal) =>
+        this.options.client.withAbortSignal(signal, () =>
+          this.options.client.withDeadline(Date.now() + 1_000, () => this.options.client.workflowService.getSystemInfo({})),
+        ),
       ).then(
         () => true,
         () => false,

@@ -3,8 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { OVERDUE_GRACE_MS, type CallbackStats, type CallbackVisibility } from '../callbacks/visibility.js';
 import { CoalescingCache } from '../coalescing-cache.js';
 import { parseTriggerAt } from '../callbacks/registration.js';
-import { CallbackPage, ListQuery, Stats, StatsQuery } from '../schemas/listing.js';
-import { AppParams, errorResponses } from '../schemas/common.js';
+import { CallbackPage, ListQuery, Stats, StatsQuery } from '../../shared/schemas/listing.js';
+import { AppParams, errorResponses } from '../../shared/schemas/common.js';
 
 export interface ListingRoutesOptions {
   visibility: CallbackVisibility;

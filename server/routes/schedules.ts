@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { methodNotAllowed } from '../plugins/errors.js';
 import type { ScheduleService } from '../schedules/service.js';
-import { AppParams, errorEnvelope, errorResponses } from '../schemas/common.js';
+import { AppParams, errorEnvelope, errorResponses } from '../../shared/schemas/common.js';
 import {
   NoBody,
   NoteBody,
@@ -13,7 +13,7 @@ import {
   ScheduleParams,
   SchedulePatchBody,
   ScheduleView,
-} from '../schemas/schedules.js';
+} from '../../shared/schemas/schedules.js';
 
 export interface ScheduleRoutesOptions {
   service: ScheduleService;

@@ -9,7 +9,7 @@ import { stringify } from 'safe-stable-stringify';
 import { DEFAULT_ATTEMPT_TIMEOUT_SECONDS, type RetryStrategy } from '../../workflows/contract.js';
 import { checkArgs, parseTriggerAt, resolveRetry } from '../callbacks/registration.js';
 import { ServiceError, validationError } from '../errors.js';
-import type { ScheduleBody, SchedulePatchBody } from '../schemas/schedules.js';
+import type { ScheduleBody, SchedulePatchBody } from '../../shared/schemas/schedules.js';
 import { resolvePolicies, type Policies } from './policies.js';
 import { parseCron, parseEvery, parseTimezone, type Timing } from './timing.js';
 

@@ -11,10 +11,9 @@
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { validationError } from '../errors.js';
 
-export const MISSED_FIRE_POLICIES = ['skip', 'fireOnce', 'fireAll'] as const;
-export type MissedFirePolicy = (typeof MISSED_FIRE_POLICIES)[number];
-export const OVERLAP_POLICIES = ['skip', 'bufferOne', 'bufferAll', 'allowAll'] as const;
-export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
+import { MISSED_FIRE_POLICIES, OVERLAP_POLICIES, type MissedFirePolicy, type OverlapPolicy } from '../../shared/schemas/schedules.js';
+
+export { MISSED_FIRE_POLICIES, OVERLAP_POLICIES, type MissedFirePolicy, type OverlapPolicy };
 
 /** Temporal's minimum catch-up window: `skip` gets it, so a fire delayed by Temporal itself runs only within it. */
 export const MIN_CATCHUP_WINDOW_SECONDS = 10;

@@ -19,7 +19,7 @@ import type { LinkSettings } from '../callbacks/links.js';
 import type { CallbackVisibility } from '../callbacks/visibility.js';
 import { decodePageToken, encodePageToken } from '../callbacks/visibility-query.js';
 import { ServiceError, scheduleNotFound, validationError } from '../errors.js';
-import type { ScheduleBody, SchedulePage, SchedulePatchBody, ScheduleView } from '../schemas/schedules.js';
+import type { ScheduleBody, SchedulePage, SchedulePatchBody, ScheduleView } from '../../shared/schemas/schedules.js';
 import { definitionOf, fingerprintOf, patchedDefinition, scheduleIdOf, type ScheduleLimits } from './definition.js';
 import { createOptionsOf, definitionOfDescription, memoOfDescription, updateOptionsOf } from './temporal-schedule.js';
 import { scheduleSummaryOf, scheduleViewOf } from './view.js';

@@ -6,7 +6,7 @@ import { callbackUidOf, searchAttributes, type CallbackStatus } from '../../work
 import { fireTimeOfWorkflowIdSuffix } from '../../workflows/fire-uid.js';
 import { temporalScheduleId } from '../../workflows/schedule-fire.js';
 import { callbackLinks, type LinkSettings } from '../callbacks/links.js';
-import type { ScheduleSummary, ScheduleView } from '../schemas/schedules.js';
+import type { ScheduleSummary, ScheduleView } from '../../shared/schemas/schedules.js';
 import type { ScheduleDefinition } from './definition.js';
 
 /** How many of Temporal's next action times are shown. */

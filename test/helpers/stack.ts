@@ -74,7 +74,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const config = loadConfig(testEnv(options.env));
   const connection = await Connection.connect({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: options.dataConverter });
-  const redis = createRedisClient(config.redis.url);
+  const redis = createRedisClient(config.redis.url, config.dependencyTimeoutMs);
   await waitFor('redis ready', async () => redis.status === 'ready', { timeoutMs: 10_000 });
   const metrics = createServiceMetrics({ defaultMetrics: options.defaultMetrics ?? false });
   const worker =

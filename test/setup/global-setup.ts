@@ -28,6 +28,8 @@ declare module 'vitest' {
     codecNamespace: string;
     /** A namespace served only by the metrics test's service worker, so its workflows report to its registry. */
     metricsNamespace: string;
+    /** Another namespace with the search attributes, for tests proving TEMPORAL_NAMESPACE is obeyed. */
+    secondNamespace: string;
   }
 }
 
@@ -35,11 +37,12 @@ const ISOLATED_NAMESPACE = 'isolated';
 const SHUTDOWN_NAMESPACE = 'isolated-shutdown';
 const CODEC_NAMESPACE = 'codec';
 const METRICS_NAMESPACE = 'metrics';
+const SECOND_NAMESPACE = 'second';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const binary = await resolveTemporalBinary();
   const [temporal, redis] = await Promise.all([
-    startTemporalDevServer({ binaryPath: binary.path, stdio: 'ignore', extraNamespaces: [ISOLATED_NAMESPACE, SHUTDOWN_NAMESPACE, CODEC_NAMESPACE, METRICS_NAMESPACE] }),
+    startTemporalDevServer({ binaryPath: binary.path, stdio: 'ignore', extraNamespaces: [ISOLATED_NAMESPACE, SHUTDOWN_NAMESPACE, CODEC_NAMESPACE, METRICS_NAMESPACE, SECOND_NAMESPACE] }),
     ensureRedis(),
   ]);
   const dir = await mkdtemp(join(tmpdir(), 'delay-callback-test-'));
@@ -56,6 +59,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('shutdownNamespace', SHUTDOWN_NAMESPACE);
   project.provide('codecNamespace', CODEC_NAMESPACE);
   project.provide('metricsNamespace', METRICS_NAMESPACE);
+  project.provide('secondNamespace', SECOND_NAMESPACE);
   console.log(`[test] Temporal ${temporal.address} (UI ${temporal.uiUrl}), Redis ${redis.url}, CLI ${binary.version}`);
 
   return async () => {

@@ -40,7 +40,7 @@ describe('loadConfig defaults', () => {
       host: '127.0.0.1',
       port: 8080,
       logLevel: 'info',
-      temporal: { address: '127.0.0.1:7233', namespace: 'default', uiUrl: 'http://127.0.0.1:8233', tls: undefined, apiKey: undefined },
+      temporal: { address: '127.0.0.1:7233', namespace: 'default', uiUrl: 'http://127.0.0.1:8233' },
       redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'delay-callback:' },
       idempotencyTtlSeconds: 86_400,
       maxArgsBytes: 65_536,
@@ -55,6 +55,8 @@ describe('loadConfig defaults', () => {
     });
     expect(config.appTokens.size).toBe(0);
     expect(config.webhooks.signingSecrets.forApp('any')).toEqual([]);
+    // Plain text, no API key: the embedded dev server.
+    expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', uiUrl: 'http://127.0.0.1:8233' });
   });
 
   it('treats an empty or blank value as unset', () => {
@@ -75,12 +77,17 @@ const BAD_VALUES: Record<string, Array<{ value: string; says?: RegExp; extra?: R
   TEMPORAL_ADDRESS: [{ value: 'localhost' }, { value: 'localhost:port' }, { value: 'host:99999' }, { value: 'http://host:7233' }],
   TEMPORAL_NAMESPACE: [{ value: 'my namespace' }, { value: '../x' }],
   TEMPORAL_UI_URL: [{ value: 'not a url' }, { value: 'ftp://127.0.0.1:8233' }],
-  TEMPORAL_TLS: [{ value: 'maybe', says: /true or false/ }],
-  TEMPORAL_TLS_CA_PATH: [{ value: '/nonexistent/ca.pem', says: /cannot be read/ }],
-  TEMPORAL_TLS_CERT_PATH: [{ value: '/nonexistent/cert.pem', says: /cannot be read/ }],
-  TEMPORAL_TLS_KEY_PATH: [{ value: '/nonexistent/key.pem', says: /cannot be read/ }],
+  TEMPORAL_TLS: [{ value: 'maybe', says: /true or false/ }, { value: 'yes', says: /true or false/ }],
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: [{ value: '/nonexistent/ca.pem', says: /cannot be read/ }],
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: [{ value: 'PEM', extra: { TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/ca.pem' }, says: /conflicts with/ }],
+  TEMPORAL_TLS_CLIENT_CERT_PATH: [{ value: '/nonexistent/cert.pem', says: /cannot be read/ }],
+  TEMPORAL_TLS_CLIENT_CERT_DATA: [{ value: 'PEM', extra: { TEMPORAL_TLS_CLIENT_CERT_PATH: '/cert.pem' }, says: /conflicts with/ }],
+  TEMPORAL_TLS_CLIENT_KEY_PATH: [{ value: '/nonexistent/key.pem', says: /cannot be read/ }],
+  TEMPORAL_TLS_CLIENT_KEY_DATA: [{ value: 'PEM', extra: { TEMPORAL_TLS_CLIENT_KEY_PATH: '/key.pem' }, says: /conflicts with/ }],
   TEMPORAL_TLS_SERVER_NAME: [{ value: 'bad name!' }],
   TEMPORAL_API_KEY: [{ value: 'key with spaces' }],
+  TEMPORAL_CONFIG_FILE: [{ value: '/nonexistent/temporal.toml', says: /cannot be read/ }],
+  TEMPORAL_PROFILE: [{ value: 'production', says: /not found/ }],
   REDIS_URL: [{ value: 'localhost:6379' }, { value: 'http://127.0.0.1:6379' }],
   REDIS_KEY_PREFIX: [{ value: 'has space:' }, { value: 'x'.repeat(129) }],
   IDEMPOTENCY_TTL_SECONDS: [{ value: '0' }, { value: '1d' }],
@@ -127,9 +134,9 @@ describe('a bad value stops start-up, naming the variable', () => {
   }
 
   it('needs the client certificate and its key together', () => {
-    expect(configError({ TEMPORAL_TLS_CERT_PATH: pem }).variable).toBe('TEMPORAL_TLS_KEY_PATH');
-    expect(configError({ TEMPORAL_TLS_KEY_PATH: pem }).variable).toBe('TEMPORAL_TLS_CERT_PATH');
-    expect(loadConfig({ TEMPORAL_TLS_CERT_PATH: pem, TEMPORAL_TLS_KEY_PATH: pem }).temporal.tls).toEqual({ certPath: pem, keyPath: pem });
+    expect(configError({ TEMPORAL_TLS_CLIENT_CERT_PATH: pem }).variable).toBe('TEMPORAL_TLS_CLIENT_KEY_PATH');
+    expect(configError({ TEMPORAL_TLS_CLIENT_KEY_PATH: pem }).variable).toBe('TEMPORAL_TLS_CLIENT_CERT_PATH');
+    expect(loadConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: pem, TEMPORAL_TLS_CLIENT_KEY_PATH: pem }).temporal.tls).toEqual({ clientCert: { path: pem }, clientKey: { path: pem } });
   });
 
   it('names the line of a bad token file, without echoing it', async () => {
@@ -184,11 +191,11 @@ describe('what good values turn into', () => {
     });
   });
 
-  it('turns TLS on with an API key or any TLS path, and reads IPv6 addresses', () => {
-    expect(loadConfig({ TEMPORAL_API_KEY: 'k3y' }).temporal).toMatchObject({ apiKey: 'k3y', tls: {} });
-    expect(loadConfig({ TEMPORAL_TLS: 'true' }).temporal.tls).toEqual({});
-    expect(loadConfig({ TEMPORAL_TLS_CA_PATH: pem, TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).temporal.tls).toEqual({
-      caPath: pem,
+  it("keeps Temporal's standard TLS settings (an API key alone turns TLS on when connecting), and reads IPv6 addresses", () => {
+    expect(loadConfig({ TEMPORAL_API_KEY: 'k3y' }).temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', uiUrl: 'http://127.0.0.1:8233', apiKey: 'k3y' });
+    expect(loadConfig({ TEMPORAL_TLS: 'true' }).temporal.tls).toEqual({ disabled: false });
+    expect(loadConfig({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: pem, TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).temporal.tls).toEqual({
+      serverCACert: { path: pem },
       serverName: 'temporal.internal',
     });
     expect(loadConfig({ TEMPORAL_ADDRESS: '[::1]:7233' }).temporal.address).toBe('[::1]:7233');

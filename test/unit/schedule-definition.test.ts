@@ -4,7 +4,7 @@ import { ServiceError } from '../../server/errors.js';
 import { definitionOf, fingerprintOf, patchedDefinition, scheduleIdOf } from '../../server/schedules/definition.js';
 import { resolvePolicies, temporalPoliciesOf } from '../../server/schedules/policies.js';
 import { parseCron, parseEvery, parseTimezone, temporalSpecOf } from '../../server/schedules/timing.js';
-import type { ScheduleBody } from '../../server/schemas/schedules.js';
+import type { ScheduleBody } from '../../shared/schemas/schedules.js';
 
 const LIMITS = { maxArgsBytes: 65_536, maxHorizonSeconds: 315_360_000 };
 const NOW = Date.parse('2026-12-02T10:00:00Z');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY, callbackUidOf, callbackWorkflowId, searchAttributes, type DelayCallbackInput, type ScheduleFireInput } from '../../workflows/contract.js';
 import { fireTimeOfWorkflowIdSuffix, fireUid, uidOfWorkflowIdSuffix, workflowIdSuffixOf } from '../../workflows/fire-uid.js';
 import { fireVisibility, isScheduleFireInput, runInputOf, scheduleActionWorkflowId, temporalScheduleId } from '../../workflows/schedule-fire.js';
-import { UID_PATTERN } from '../../server/schemas/common.js';
+import { UID_PATTERN } from '../../shared/schemas/common.js';
 
 const UID = new RegExp(UID_PATTERN);
 const at = new Date('2026-12-02T10:00:00Z');

@@ -1,9 +1,15 @@
 /** Request and response schemas of the schedule routes (docs/schedules.md). */
 import { Type, type Static } from 'typebox';
 import { CALLBACK_STATUSES } from '../../workflows/contract.js';
-import { MISSED_FIRE_POLICIES, OVERLAP_POLICIES } from '../schedules/policies.js';
 import { RetryStrategyBody } from './callbacks.js';
 import { Alias, AppName, AppParams, IDEMPOTENCY_KEY_PATTERN, NullableTimestamp, ScheduleId, Timestamp, Uid } from './common.js';
+
+/** What a fire that could not run at its time does (docs/schedules.md). */
+export const MISSED_FIRE_POLICIES = ['skip', 'fireOnce', 'fireAll'] as const;
+export type MissedFirePolicy = (typeof MISSED_FIRE_POLICIES)[number];
+/** What a fire due while an earlier one still runs does. */
+export const OVERLAP_POLICIES = ['skip', 'bufferOne', 'bufferAll', 'allowAll'] as const;
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 
 /** RFC 3339 with an offset, or epoch milliseconds (as callbacks' triggerAt). */
 const Instant = (description: string) =>
