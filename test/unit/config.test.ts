@@ -93,6 +93,9 @@ const BAD_VALUES: Record<string, Array<{ value: string; says?: RegExp; extra?: R
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: [{ value: '1' }],
   DEPENDENCY_TIMEOUT_MS: [{ value: '10' }, { value: '5s' }],
   PUBLIC_URL: [{ value: 'api.example.com' }, { value: 'ws://api.example.com' }],
+  BATCH_CONCURRENCY: [{ value: '0' }, { value: '1001' }, { value: 'many' }],
+  BATCH_MAX_BODY_BYTES: [{ value: '1000' }, { value: '8MiB' }, { value: String(128 * 1_048_576 + 1) }],
+  ALIAS_SCHEMA_CACHE_SIZE: [{ value: '0' }, { value: '1e3' }],
 };
 
 describe('a bad value stops start-up, naming the variable', () => {
