@@ -22,6 +22,8 @@ const root = resolve(import.meta.dirname, '..');
 const log = (line: string): void => console.log(`[dev] ${line}`);
 const env: NodeJS.ProcessEnv = { ...process.env };
 const DEMO_APP = 'demo';
+/** Webhooks to a receiver on this machine, for trying them out; production blocks loopback. */
+const DEV_WEBHOOK_CIDRS = '127.0.0.1/32';
 
 async function temporalAnswers(address: string): Promise<boolean> {
   try {
@@ -40,7 +42,9 @@ function portOf(hostPort: string, variable: string): number {
 }
 
 async function main(): Promise<void> {
+  if (!env.WEBHOOK_ALLOWED_CIDRS?.trim()) env.WEBHOOK_ALLOWED_CIDRS = DEV_WEBHOOK_CIDRS;
   const config = loadConfig(env); // fail early, naming the variable, before starting anything
+  log(`webhooks may reach ${config.webhooks.allowedCidrs.join(', ')} besides public addresses (WEBHOOK_ALLOWED_CIDRS; development only)`);
   const stopping: Array<() => Promise<void>> = [];
   const children: ManagedChild[] = [];
   let shuttingDown = false;

@@ -13,6 +13,7 @@ import { AliasStore } from './aliases/alias-store.js';
 import { ArgsContracts } from './aliases/args-contracts.js';
 import { ArgsSchemaCompiler } from './aliases/args-schemas.js';
 import { CallbackService } from './callbacks/service.js';
+import { TargetPolicy } from '../activities/webhook/target-policy.js';
 import type { Config } from './config.js';
 import { IdempotencyStore } from './idempotency-store.js';
 import type { ServiceMetrics } from './metrics.js';
@@ -106,6 +107,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     idempotency: new IdempotencyStore(deps.redis, { keyPrefix: config.redis.keyPrefix, ttlSeconds: config.idempotencyTtlSeconds }),
     links,
     limits: { maxArgsBytes: config.maxArgsBytes, maxHorizonSeconds: config.maxHorizonSeconds },
+    webhooks: { secrets: config.webhooks.signingSecrets, targetPolicy: new TargetPolicy(config.webhooks.allowedCidrs) },
     dependencyTimeoutMs: config.dependencyTimeoutMs,
     now: deps.now,
     onEvent: (event) => {
@@ -123,6 +125,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   });
   await app.register(listingRoutes, {
     visibility: new CallbackVisibility(deps.temporal, links, (call) => service.temporalCall(call), deps.now),
+    statsCacheMs: config.statsCacheMs,
   });
   await app.register(opsRoutes, {
     registry: deps.metrics.registry,

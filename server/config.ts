@@ -4,6 +4,8 @@
  * The table below is also the source of the table in docs/configuration.md.
  */
 import { readFileSync } from 'node:fs';
+import { WebhookSecrets } from '../activities/webhook/secrets.js';
+import { parseAllowedCidrs } from '../activities/webhook/target-policy.js';
 import { APP_NAME_PATTERN } from './schemas/common.js';
 
 export interface TemporalTlsConfig {
@@ -38,12 +40,26 @@ export interface Config {
   worker: { maxCachedWorkflows: number; maxConcurrentWorkflowTasks: number };
   /** Bound on every call to Temporal or Redis made for a request; past it the answer is 503. */
   dependencyTimeoutMs: number;
+  /** How long an app's stats are served again before they are computed anew (0: every time). */
+  statsCacheMs: number;
   /** Public base URL of this API, for `links.self`; relative links when unset. */
   publicUrl?: string;
   /** Bulk registration: items registered at once per batch, and the batch route's body limit. */
   batch: { concurrency: number; maxBodyBytes: number };
   /** Compiled args-schema validators kept per process. */
   aliasSchemaCacheSize: number;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Per-app Standard Webhooks secrets; prints and serializes as `[redacted]`. */
+  signingSecrets: WebhookSecrets;
+  /** Ranges opened on top of the public internet (normalized CIDRs). */
+  allowedCidrs: readonly string[];
+  /** The most of a receiver's answer read (a larger 2xx body is not kept as the result). */
+  maxResponseBytes: number;
+  /** Webhook attempts the service worker runs at once. */
+  maxConcurrentDeliveries: number;
 }
 
 export class ConfigError extends Error {
@@ -92,7 +108,18 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'BATCH_CONCURRENCY', default: '32', description: 'Items of one batch registered at once (`POST …/callbacks/batch`).' },
   { name: 'BATCH_MAX_BODY_BYTES', default: '8388608', description: 'Largest batch body (8 MiB; 413 beyond). Each item still has the `MAX_ARGS_BYTES` limit.' },
   { name: 'ALIAS_SCHEMA_CACHE_SIZE', default: '500', description: 'Compiled args-schema validators kept per process (least recently used dropped).' },
+  { name: 'STATS_CACHE_MS', default: '5000', description: "How long an app's `/stats` answer is served again (9 visibility calls each); 0 computes it every time. Concurrent requests always share one computation." },
   { name: 'PUBLIC_URL', description: 'Public base URL of the API for absolute `links.self`; relative links when unset.' },
+  {
+    name: 'WEBHOOK_SIGNING_SECRETS',
+    description: 'Webhook signing secrets: `app=whsec_...` entries, `*=whsec_...` for apps without their own; an app listed twice is signed with both (current first). Never logged.',
+  },
+  {
+    name: 'WEBHOOK_ALLOWED_CIDRS',
+    description: 'Ranges webhooks may reach besides public addresses, e.g. `10.20.0.0/16,fd00:1::/64` (private, loopback and link-local are blocked otherwise).',
+  },
+  { name: 'WEBHOOK_MAX_RESPONSE_BYTES', default: '65536', description: "Most of a receiver's answer read; a larger 2xx body is not kept as the result (null)." },
+  { name: 'WEBHOOK_MAX_CONCURRENT_DELIVERIES', default: '100', description: 'Webhook attempts one service worker runs at once.' },
   { name: 'DELAY_CALLBACK_TOOLS_DIR', default: '~/.cache/delay-callback', description: 'Scripts only: where the built Temporal CLI is cached.' },
   { name: 'TEMPORAL_CLI_PATH', description: 'Scripts only: a `temporal` binary to use instead of building one.' },
 ];
@@ -205,8 +232,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dependencyTimeoutMs: integer('DEPENDENCY_TIMEOUT_MS', 100, 120_000),
     batch: { concurrency: integer('BATCH_CONCURRENCY', 1, 1_000), maxBodyBytes: integer('BATCH_MAX_BODY_BYTES', 1_024, 128 * 1_048_576) },
     aliasSchemaCacheSize: integer('ALIAS_SCHEMA_CACHE_SIZE', 1, 100_000),
+    statsCacheMs: integer('STATS_CACHE_MS', 0, 300_000),
     publicUrl: read('PUBLIC_URL') === undefined ? undefined : url('PUBLIC_URL', ['http:', 'https:']),
+    webhooks: {
+      signingSecrets: parsed('WEBHOOK_SIGNING_SECRETS', read('WEBHOOK_SIGNING_SECRETS') ?? '', WebhookSecrets.parse),
+      allowedCidrs: parsed('WEBHOOK_ALLOWED_CIDRS', read('WEBHOOK_ALLOWED_CIDRS') ?? '', parseAllowedCidrs),
+      maxResponseBytes: integer('WEBHOOK_MAX_RESPONSE_BYTES', 1024, 1_048_576),
+      maxConcurrentDeliveries: integer('WEBHOOK_MAX_CONCURRENT_DELIVERIES', 1, 10_000),
+    },
   };
+}
+
+/** A value parsed by `parse`, whose Error message (never holding a secret) names what is wrong. */
+function parsed<T>(variable: string, raw: string, parse: (raw: string) => T): T {
+  try {
+    return parse(raw);
+  } catch (err) {
+    throw new ConfigError(variable, (err as Error).message);
+  }
 }
 
 const VISIBLE_ASCII = /^[\x21-\x7E]+$/;

@@ -12,6 +12,10 @@ export const ERROR_STATUS = {
   ALIAS_SCHEMA_INVALID: 400,
   /** Node's HTTP parser refused the request (bad request line, header or framing). */
   MALFORMED_REQUEST: 400,
+  /** A webhook registration for an app that has no signing secret (WEBHOOK_SIGNING_SECRETS). */
+  WEBHOOK_SECRET_MISSING: 400,
+  /** A webhook URL whose literal IP address the target policy blocks (WEBHOOK_ALLOWED_CIDRS). */
+  WEBHOOK_TARGET_BLOCKED: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   CALLBACK_NOT_FOUND: 404,
@@ -26,6 +30,8 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  /** Too much load for now (here: one of Temporal's limits); retry after Retry-After seconds. */
+  OVERLOADED: 429,
   HEADERS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500,
   DEPENDENCY_UNAVAILABLE: 503,

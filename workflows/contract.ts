@@ -5,6 +5,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { WebhookTarget } from './webhook-contract.js';
 
 /** Workflow type registered by the service worker. */
 export const WORKFLOW_TYPE = 'delayCallback';
@@ -78,6 +79,8 @@ export interface DelayCallbackInput {
   createdAt: string;
   retry: RetryStrategy;
   attemptTimeoutSeconds: number;
+  /** Deliver to this URL (the service worker signs and POSTs) instead of the app's SDK worker. */
+  webhook?: WebhookTarget;
 }
 
 /** Everything `GET` shows; the `state` query answers it and the workflow returns (or fails with) it. */

@@ -4,8 +4,8 @@
  * can answer a query for it (not run yet, or terminated by an operator).
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { EventType } from '../temporal/enums.js';
+import { decodeArgument, workflowContext } from '../temporal/payloads.js';
 import { registeredState, type CallbackState, type DelayCallbackInput, type RetryStrategy } from '../../workflows/contract.js';
 
 export type CallbackMemo = {
@@ -15,6 +15,8 @@ export type CallbackMemo = {
   retry: RetryStrategy;
   /** The first characters of the serialized args, for the Web UI. */
   argsPreview: string;
+  /** A webhook callback's target host (never its path, query or headers), for the Web UI. */
+  webhookHost?: string;
 };
 
 const ARGS_PREVIEW_CHARS = 200;
@@ -27,6 +29,7 @@ export function memoOf(input: DelayCallbackInput): CallbackMemo {
     triggerAt: input.triggerAt,
     retry: input.retry,
     argsPreview: json.length > ARGS_PREVIEW_CHARS ? `${json.slice(0, ARGS_PREVIEW_CHARS)}…` : json,
+    ...(input.webhook ? { webhookHost: new URL(input.webhook.url).host } : {}),
   };
 }
 
@@ -46,8 +49,10 @@ export async function registeredStateOf(handle: WorkflowHandle): Promise<{ state
     maximumPageSize: 50,
   });
   const events = page.history?.events ?? [];
-  const payload = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  if (!payload) throw new Error(`workflow ${handle.workflowId} has no start event input`);
+  const payloads = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+  if (!payloads?.length) throw new Error(`workflow ${handle.workflowId} has no start event input`);
   const hasRun = events.some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) || Boolean(page.nextPageToken?.length);
-  return { state: registeredState(defaultPayloadConverter.fromPayload<DelayCallbackInput>(payload)), hasRun };
+  // Through the client's data converter: the input is as its codecs (if any) encoded it.
+  const input = await decodeArgument<DelayCallbackInput>(handle.client, payloads, 0, workflowContext(options.namespace, handle.workflowId));
+  return { state: registeredState(input), hasRun };
 }

@@ -51,7 +51,7 @@ const ERROR_DOCS: Record<number, ErrorDoc> = {
     example: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'only application/json bodies are accepted', details: [{ contentType: 'text/plain' }] },
   },
   429: {
-    description: 'Rate limited per token (RATE_LIMITED); retry after Retry-After seconds.',
+    description: "Rate limited per token (RATE_LIMITED), or one of Temporal's limits refused the call (OVERLOADED); retry after Retry-After seconds.",
     example: { code: 'RATE_LIMITED', message: 'rate limit of 6000 requests per 1 minute exceeded; retry later' },
   },
   503: {

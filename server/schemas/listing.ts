@@ -65,6 +65,10 @@ export const Stats = Type.Object({
     { description: 'A stuck-queue detector.' },
   ),
   links: Type.Object({ webUi: Type.String({ description: "The app's callbacks in the Temporal Web UI." }) }),
+  asOf: Type.String({
+    format: 'date-time',
+    description: "When these figures were computed: an app's stats are served again for STATS_CACHE_MS (5 s by default).",
+  }),
 }, {
   examples: [
     {
@@ -73,6 +77,7 @@ export const Stats = Type.Object({
       total: 17,
       overdue: { count: 0, graceSeconds: 60, oldest: null },
       links: { webUi: 'http://127.0.0.1:8233/namespaces/default/workflows?query=CallbackApp%3D%22orders%22' },
+      asOf: '2026-11-27T10:00:00.000Z',
     },
   ],
 });
