@@ -3,20 +3,27 @@
  * (register, get, unregister, reschedule) and the worker that runs the app's
  * handlers (define, start, stop).
  */
+import type { Static, TSchema } from 'typebox';
 import type { CallbackHandler } from '../activities/invoke-callback.js';
+import { AliasContracts } from './alias-contracts.js';
+import { registerMany } from './batch.js';
 import { DelayCallbackError } from './errors.js';
 import { HttpClient } from './http.js';
 import { ScheduleCalls, type Schedule, type ScheduleParams, type SchedulePage, type ScheduleUpdate } from './schedules.js';
 import { temporalOptionsFromEnv } from './temporal-env.js';
 import type {
+  ArgsSchema,
+  BatchItemResult,
   Callback,
   CallbackPage,
   CallbackStats,
   CallbackSummary,
   CancelResult,
   ListFilters,
+  DefineOptions,
   DelayCallbackClientOptions,
   RegisterHandlerOptions,
+  RegisterManyOptions,
   RegisterParams,
   RescheduleParams,
 } from './types.js';
@@ -28,6 +35,7 @@ export class DelayCallbackClient {
   private readonly handlers = new Map<string, CallbackHandler>();
   private worker: AppWorker | undefined;
   private readonly schedules: ScheduleCalls;
+  private readonly contracts: AliasContracts;
 
   constructor(private readonly options: DelayCallbackClientOptions) {
     this.app = options.app;
@@ -38,11 +46,27 @@ export class DelayCallbackClient {
       retries: options.retries ?? 5,
     });
     this.schedules = new ScheduleCalls(this.http, this.app);
+    this.contracts = new AliasContracts({
+      http: this.http,
+      app: this.app,
+      identity: this.identity(),
+      onPublishError:
+        options.worker?.onAliasPublishError ??
+        ((alias, error) => console.warn(`[delay-callback] the args schema of alias "${alias}" was not published: ${error.code}: ${error.message}`)),
+    });
   }
 
-  /** Registers the local handler for `alias`. Works before and after `start()`. */
-  define<Args = unknown, Result = unknown>(alias: string, handler: CallbackHandler<Args, Result>): this {
-    this.handlers.set(alias, handler as CallbackHandler);
+  /**
+   * Registers the local handler for `alias`. Works before and after `start()`. With
+   * `{ args: schema }` the alias declares its args schema (published when the worker starts);
+   * a TypeBox schema types `req.args`.
+   */
+  define<Args = unknown, Result = unknown>(alias: string, handler: CallbackHandler<Args, Result>): this;
+  define<S extends TSchema, Result = unknown>(alias: string, handler: CallbackHandler<Static<S>, Result>, options: DefineOptions<S & ArgsSchema>): this;
+  define<Args = unknown, Result = unknown>(alias: string, handler: CallbackHandler<Args, Result>, options: DefineOptions): this;
+  define(alias: string, handler: CallbackHandler, options?: DefineOptions): this {
+    this.handlers.set(alias, handler);
+    this.contracts.set(alias, options?.args);
     return this;
   }
 
@@ -54,13 +78,14 @@ export class DelayCallbackClient {
   /** Starts the app's worker on `delay-callback.<app>`. */
   async start(): Promise<void> {
     if (this.worker) return;
+    await this.contracts.publishAll();
     this.worker = await AppWorker.start({
       app: this.app,
       handlers: this.handlers,
       temporal: this.options.temporal ?? temporalOptionsFromEnv(),
       maxConcurrentHandlers: this.options.worker?.maxConcurrentHandlers ?? 100,
       shutdownGraceTimeMs: this.options.worker?.shutdownGraceTimeMs ?? 30_000,
-      identity: this.options.worker?.identity ?? defaultIdentity(this.app),
+      identity: this.identity(),
       onAttempt: this.options.worker?.onAttempt,
     });
   }
@@ -92,6 +117,15 @@ export class DelayCallbackClient {
       idempotent: params.idempotencyKey !== undefined,
     });
     return { ...response.body, replayed: response.headers.get('idempotent-replayed') === 'true' };
+  }
+
+  /**
+   * Registers many callbacks in as few requests as possible (1000 items each); one result per
+   * item, in order, each either the callback or the error the single registration would give.
+   * Every item is keyed, so calling it again with the same items and `idempotencyKey` is safe.
+   */
+  async registerMany<Args = unknown>(items: ReadonlyArray<RegisterParams<Args>>, options?: RegisterManyOptions): Promise<BatchItemResult[]> {
+    return registerMany(this.http, `${this.path()}/batch`, items, options);
   }
 
   async get<Args = unknown, Result = unknown>(uid: string): Promise<Callback<Args, Result>> {
@@ -171,6 +205,10 @@ export class DelayCallbackClient {
   /** No more fires (one already started runs to its end); answers the last state. */
   deleteSchedule<Args = unknown>(scheduleId: string): Promise<Schedule<Args>> {
     return this.schedules.delete(scheduleId);
+  }
+
+  private identity(): string {
+    return this.options.worker?.identity ?? defaultIdentity(this.app);
   }
 
   private path(uid?: string): string {

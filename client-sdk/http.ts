@@ -16,12 +16,14 @@ export interface HttpOptions {
 }
 
 export interface HttpRequest {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   body?: unknown;
   headers?: Record<string, string>;
   /** Safe to send again after a network error, 429 or 503. */
   idempotent: boolean;
+  /** This request's timeout. @default the client's timeoutMs */
+  timeoutMs?: number;
 }
 
 export interface HttpResponse<T> {
@@ -66,10 +68,10 @@ export class HttpClient {
         method: request.method,
         headers,
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: AbortSignal.timeout(request.timeoutMs ?? this.options.timeoutMs),
       });
     } catch (err) {
-      throw networkError(err, this.options);
+      throw networkError(err, { ...this.options, timeoutMs: request.timeoutMs ?? this.options.timeoutMs });
     }
     const text = await response.text();
     let body: unknown;

@@ -94,6 +94,46 @@ export interface RegisterHandlerOptions<Args = unknown, Result = unknown> {
   onCallback?: import('../activities/invoke-callback.js').CallbackHandler<Args, Result>;
 }
 
+/** A JSON Schema (an object or a boolean); a TypeBox schema is one too. */
+export type ArgsSchema = object | boolean;
+
+/** Options of `define`. */
+export interface DefineOptions<S extends ArgsSchema = ArgsSchema> {
+  /**
+   * The args schema of the alias: published when the worker starts, after which the facade
+   * refuses registrations whose args do not match (400 ARGS_INVALID). A TypeBox schema (or a
+   * JSON Schema written `as const`) also types the handler's `req.args`.
+   */
+  args?: S;
+}
+
+/** Options of `registerMany`. */
+export interface RegisterManyOptions {
+  /**
+   * Makes the whole call safe to repeat: an item without its own `idempotencyKey` registers under
+   * `<key>:<index>` (its index in the list), so the same list sent again with the same key registers
+   * nothing twice and answers the same uids. 1 to 248 printable ASCII characters.
+   * @default a random UUID (safe retries within this call only)
+   */
+  idempotencyKey?: string;
+  /** Items per request, at most 1000. @default 1000 */
+  batchSize?: number;
+  /** Timeout of each request. @default 60000 */
+  timeoutMs?: number;
+}
+
+/** One item's outcome in `registerMany`, in the order given. */
+export type BatchItemResult =
+  | { ok: true; status: 200 | 201; replayed: boolean; callback: CallbackSummary }
+  | {
+      ok: false;
+      /** The HTTP status the single registration would have answered. */
+      status: number;
+      error: import('./errors.js').DelayCallbackError;
+      /** Seconds to wait before sending it again (429, 503), when the server said. */
+      retryAfterSeconds: number | null;
+    };
+
 /** Exactly one of the two. */
 export interface RescheduleParams {
   delaySeconds?: number;
@@ -138,6 +178,11 @@ export interface DelayCallbackClientOptions {
     identity?: string;
     /** Called after every attempt this worker ran (metrics, logs). */
     onAttempt?: (report: AttemptReport) => void;
+    /**
+     * Called when an alias's args schema could not be published without it stopping anything
+     * (the facade unreachable at start, a define after start). @default a console.warn line
+     */
+    onAliasPublishError?: (alias: string, error: import('./errors.js').DelayCallbackError) => void;
   };
   /** Per HTTP request. @default 10000 */
   requestTimeoutMs?: number;

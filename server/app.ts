@@ -8,6 +8,10 @@ import type { Client } from '@temporalio/client';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
+import { AliasService } from './aliases/alias-service.js';
+import { AliasStore } from './aliases/alias-store.js';
+import { ArgsContracts } from './aliases/args-contracts.js';
+import { ArgsSchemaCompiler } from './aliases/args-schemas.js';
 import { CallbackService } from './callbacks/service.js';
 import { TargetPolicy } from '../activities/webhook/target-policy.js';
 import type { Config } from './config.js';
@@ -21,6 +25,8 @@ import loggingPlugin, { loggerOptions, requestIdOf } from './plugins/logging.js'
 import rateLimitPlugin from './plugins/rate-limit.js';
 import shutdownPlugin from './plugins/shutdown.js';
 import { installStrictValidation } from './plugins/validation.js';
+import { aliasRoutes } from './routes/aliases.js';
+import { batchRoutes } from './routes/batch.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { listingRoutes } from './routes/listing.js';
 import { scheduleRoutes } from './routes/schedules.js';
@@ -43,6 +49,8 @@ export interface AppDependencies {
 
 /** Room for the rest of the body around the largest `args`. */
 const BODY_OVERHEAD_BYTES = 16 * 1024;
+/** The alias lookup a registration makes is bounded tighter than other calls: past it the check is skipped. */
+const ALIAS_LOOKUP_TIMEOUT_MS = 1_000;
 
 export async function buildApp(config: Config, deps: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
@@ -84,7 +92,19 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(docsPlugin, { version: SERVICE_VERSION, authEnabled: app.authEnabled });
 
   const links = { uiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace, publicUrl: config.publicUrl };
+  const aliasStore = new AliasStore(deps.redis, { keyPrefix: config.redis.keyPrefix });
+  const schemaCompiler = new ArgsSchemaCompiler({ maxCached: config.aliasSchemaCacheSize });
+  const argsContracts = new ArgsContracts({
+    store: aliasStore,
+    compiler: schemaCompiler,
+    lookupTimeoutMs: Math.min(ALIAS_LOOKUP_TIMEOUT_MS, config.dependencyTimeoutMs),
+    onSkipped: (appName, alias, cause) => {
+      deps.metrics.argsChecksSkipped.inc({ app: appName });
+      app.log.warn({ app: appName, alias, err: cause }, 'args contract check skipped: the declared schema could not be read');
+    },
+  });
   const service = new CallbackService({
+    argsContracts,
     client: deps.temporal,
     idempotency: new IdempotencyStore(deps.redis, { keyPrefix: config.redis.keyPrefix, ttlSeconds: config.idempotencyTtlSeconds }),
     links,
@@ -101,6 +121,10 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   });
 
   await app.register(callbackRoutes, { service });
+  await app.register(batchRoutes, { service, concurrency: config.batch.concurrency, bodyLimit: config.batch.maxBodyBytes });
+  await app.register(aliasRoutes, {
+    aliases: new AliasService({ store: aliasStore, compiler: schemaCompiler, dependencyTimeoutMs: config.dependencyTimeoutMs, now: deps.now }),
+  });
   const visibility = new CallbackVisibility(deps.temporal, links, (call) => service.temporalCall(call), deps.now);
   await app.register(listingRoutes, { visibility, statsCacheMs: config.statsCacheMs });
   await app.register(scheduleRoutes, {

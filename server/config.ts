@@ -34,6 +34,10 @@ export interface Config {
   statsCacheMs: number;
   /** Public base URL of this API, for `links.self`; relative links when unset. */
   publicUrl?: string;
+  /** Bulk registration: items registered at once per batch, and the batch route's body limit. */
+  batch: { concurrency: number; maxBodyBytes: number };
+  /** Compiled args-schema validators kept per process. */
+  aliasSchemaCacheSize: number;
   webhooks: WebhookConfig;
 }
 
@@ -97,6 +101,9 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'WORKER_MAX_CACHED_WORKFLOWS', default: '1000', description: 'Sticky cache size of the service worker (sleeping callbacks are evicted, not pinned).' },
   { name: 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', default: '100', description: 'Workflow tasks the service worker runs at once.' },
   { name: 'DEPENDENCY_TIMEOUT_MS', default: '5000', description: 'Bound on each Temporal/Redis call made for a request; past it the answer is 503.' },
+  { name: 'BATCH_CONCURRENCY', default: '32', description: 'Items of one batch registered at once (`POST …/callbacks/batch`).' },
+  { name: 'BATCH_MAX_BODY_BYTES', default: '8388608', description: 'Largest batch body (8 MiB; 413 beyond). Each item still has the `MAX_ARGS_BYTES` limit.' },
+  { name: 'ALIAS_SCHEMA_CACHE_SIZE', default: '500', description: 'Compiled args-schema validators kept per process (least recently used dropped).' },
   { name: 'STATS_CACHE_MS', default: '5000', description: "How long an app's `/stats` answer is served again (9 visibility calls each); 0 computes it every time. Concurrent requests always share one computation." },
   { name: 'PUBLIC_URL', description: 'Public base URL of the API for absolute `links.self`; relative links when unset.' },
   {
@@ -193,6 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentWorkflowTasks: integer('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 2, 10_000),
     },
     dependencyTimeoutMs: integer('DEPENDENCY_TIMEOUT_MS', 100, 120_000),
+    batch: { concurrency: integer('BATCH_CONCURRENCY', 1, 1_000), maxBodyBytes: integer('BATCH_MAX_BODY_BYTES', 1_024, 128 * 1_048_576) },
+    aliasSchemaCacheSize: integer('ALIAS_SCHEMA_CACHE_SIZE', 1, 100_000),
     statsCacheMs: integer('STATS_CACHE_MS', 0, 300_000),
     publicUrl: read('PUBLIC_URL') === undefined ? undefined : url('PUBLIC_URL', ['http:', 'https:']),
     webhooks: {

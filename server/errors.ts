@@ -6,6 +6,10 @@
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
+  /** A registration's args do not match the args schema its alias declared. */
+  ARGS_INVALID: 400,
+  /** A published args schema is not a valid JSON Schema (or too large, too deep, or unresolvable). */
+  ALIAS_SCHEMA_INVALID: 400,
   /** Node's HTTP parser refused the request (bad request line, header or framing). */
   MALFORMED_REQUEST: 400,
   /** A webhook registration for an app that has no signing secret (WEBHOOK_SIGNING_SECRETS). */
@@ -16,6 +20,7 @@ export const ERROR_STATUS = {
   FORBIDDEN: 403,
   CALLBACK_NOT_FOUND: 404,
   SCHEDULE_NOT_FOUND: 404,
+  ALIAS_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   REQUEST_TIMEOUT: 408,

@@ -50,6 +50,8 @@ export interface CallbackServiceOptions {
   dependencyTimeoutMs: number;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
+  /** Checks args against the alias's declared schema (throws 400 ARGS_INVALID); none: no check. */
+  argsContracts?: { check(app: string, alias: string, args: unknown): Promise<void> };
   /** Called on each outcome, for metrics. */
   onEvent?: (event: CallbackEvent) => void;
 }
@@ -74,6 +76,8 @@ export class CallbackService {
 
   async register(app: string, body: RegisterBody, headerKey: string | undefined): Promise<RegisterResult> {
     const { input, idempotency } = buildRegistration(app, body, headerKey, this.options.limits, this.now(), this.options.webhooks);
+    // Before the key is claimed: args that break the alias's contract change nothing.
+    await this.options.argsContracts?.check(app, input.alias, input.args);
     let claimedHere = false;
     if (idempotency) {
       const claim = await this.redisCall(() =>

@@ -70,6 +70,10 @@ describe('Redis down', () => {
   it('answers keyed registration 503, /readyz names redis, unkeyed registration goes on, and it recovers', async () => {
     expect((await register({ idempotencyKey: 'before-outage' })).status).toBe(201);
     expect((await readiness()).status).toBe(200);
+    // A declared alias: its args are checked while Redis answers.
+    const contract = { argsSchema: { type: 'integer' } };
+    expect((await stack.http('PUT', `/v1/apps/${app}/aliases/counted`, contract)).status).toBe(200);
+    expect((await register({ alias: 'counted', args: 'not an integer' })).status).toBe(400);
 
     await redis.stop();
     const elapsed = await expectUnavailable('redis', () => register({ idempotencyKey: 'during-redis-outage' }));
@@ -81,6 +85,10 @@ describe('Redis down', () => {
     const unkeyed = await register({});
     expect(unkeyed.status).toBe(201);
     expect((await stack.http('GET', `/v1/apps/${app}/callbacks/${unkeyed.body.uid as string}`)).status).toBe(200);
+    // The args contract lives in Redis: while it is down the check is skipped (and counted), not a 503.
+    expect((await register({ alias: 'counted', args: 'not an integer' })).status).toBe(201);
+    const skipped = (await stack.metrics.argsChecksSkipped.get()).values.find((value) => value.labels.app === app);
+    expect(skipped?.value).toBeGreaterThanOrEqual(1);
     console.log(`[outage] redis down: keyed registration answered 503 in ${elapsed} ms`);
 
     await redis.restart?.();
@@ -112,6 +120,17 @@ describe('Temporal down', () => {
     const ready = await readinessBecomes(503, 10_000);
     expect(ready.body).toMatchObject({ status: 'not-ready', checks: { temporal: 'down', redis: 'ok' } });
     console.log(`[outage] temporal down: 503 in ${timings.join(', ')} ms`);
+    // A batch: each item answers the single route's 503 (once one has, the rest do without waiting).
+    const batchStarted = Date.now();
+    const batch = await stack.http('POST', `/v1/apps/${app}/callbacks/batch`, {
+      items: Array.from({ length: 200 }, () => ({ alias: 'tick', delaySeconds: 3600 })),
+    });
+    expect(batch.status).toBe(200);
+    for (const item of batch.body.items as Array<{ status: number; error: { code: string; details: unknown[] }; retryAfterSeconds: number }>) {
+      expect(item).toMatchObject({ status: 503, error: { code: 'DEPENDENCY_UNAVAILABLE', details: [{ dependency: 'temporal' }] } });
+      expect(item.retryAfterSeconds).toBeGreaterThan(0);
+    }
+    console.log(`[outage] temporal down: a batch of 200 answered 503 per item in ${Date.now() - batchStarted} ms`);
 
     const [host, port] = temporal.address.split(':');
     expect(host).toBe('127.0.0.1');

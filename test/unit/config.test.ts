@@ -105,6 +105,9 @@ const BAD_VALUES: Record<string, Array<{ value: string; says?: RegExp; extra?: R
   DEPENDENCY_TIMEOUT_MS: [{ value: '10' }, { value: '5s' }],
   STATS_CACHE_MS: [{ value: '-1' }, { value: '300001' }, { value: '5 s' }],
   PUBLIC_URL: [{ value: 'api.example.com' }, { value: 'ws://api.example.com' }],
+  BATCH_CONCURRENCY: [{ value: '0' }, { value: '1001' }, { value: 'many' }],
+  BATCH_MAX_BODY_BYTES: [{ value: '1000' }, { value: '8MiB' }, { value: String(128 * 1_048_576 + 1) }],
+  ALIAS_SCHEMA_CACHE_SIZE: [{ value: '0' }, { value: '1e3' }],
   WEBHOOK_SIGNING_SECRETS: [
     { value: 'orders', says: /entry 1/ },
     { value: 'orders=not-a-whsec-secret', says: /whsec_/ },
