@@ -42,8 +42,7 @@ export class HttpClient {
           err instanceof DelayCallbackError &&
           (request.idempotent ? err.status === 0 || RETRYABLE_STATUSES.has(err.status) : err.code === 'CONNECTION_REFUSED');
         if (!canRetry) throw err;
-        const retryAfter = (err as DelayCallbackError & { retryAfterMs?: number }).retryAfterMs;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter ?? 250 * 2 ** attempt, 10_000)));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(err.retryAfterMs ?? 250 * 2 ** attempt, 10_000)));
       }
     }
   }
@@ -72,18 +71,25 @@ export class HttpClient {
     }
     if (!response.ok) {
       const envelope = (body as { error?: { code?: string; message?: string; details?: unknown[] } } | undefined)?.error;
-      const error = new DelayCallbackError(
+      throw new DelayCallbackError(
         envelope?.code ?? `HTTP_${response.status}`,
         envelope?.message ?? `the server answered ${response.status}`,
         response.status,
         envelope?.details,
+        { retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) },
       );
-      const retryAfter = Number(response.headers.get('retry-after'));
-      if (Number.isFinite(retryAfter) && retryAfter > 0) Object.assign(error, { retryAfterMs: retryAfter * 1000 });
-      throw error;
     }
     return { status: response.status, headers: response.headers, body: body as T };
   }
+}
+
+/** `Retry-After` as delay-seconds or an HTTP date (RFC 9110), in ms; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
 
 function networkError(err: unknown, options: HttpOptions): DelayCallbackError {

@@ -56,6 +56,19 @@ export interface CallbackStats {
   /** Every status, zeros included. */
   counts: Record<CallbackStatus, number>;
   total: number;
+  /** How far behind firing is for the app right now. */
+  backlog: {
+    /** Callbacks whose trigger time passed and whose first attempt has not started. */
+    due: number;
+    /** How long past its trigger the oldest of them is, ms; null when none. */
+    oldestDueMs: number | null;
+    /** Attempts waiting in the app's task queue for a worker of the app. */
+    waitingForWorker: number;
+    /** How long the oldest of those has waited, ms; null when none. */
+    oldestWaitingMs: number | null;
+    /** Workers polling the app's task queue lately; 0 means no attempt can run. */
+    pollers: number;
+  };
   /** Callbacks whose trigger passed more than graceSeconds ago without a finished attempt. */
   overdue: {
     count: number;
@@ -95,7 +108,10 @@ export interface RegisterParams<Args = unknown> {
   triggerAt?: Date | string | number;
   /** null = a single attempt. @default 10 attempts, exponential from 10 s, capped at a day */
   retry?: RetryOptions | null;
-  /** Makes the registration safe to retry: same key and body, same callback. */
+  /**
+   * Same key and body, same callback. Without one, `register` sends a key of its own (a random
+   * UUID per call), so its retries never register twice.
+   */
   idempotencyKey?: string;
   /** @default 30 */
   attemptTimeoutSeconds?: number;
@@ -141,6 +157,10 @@ export interface DelayCallbackClientOptions {
   };
   /** Per HTTP request. @default 10000 */
   requestTimeoutMs?: number;
-  /** Retries of a call that is safe to repeat, on network errors, 429 and 503 (backoff 0.25 s doubling, or Retry-After; about 8 s in all). @default 5 */
+  /**
+   * Retries of a call that is safe to repeat (every call, `register` included: it always sends an
+   * idempotency key) on network errors, timeouts, 429 and 503, after Retry-After (seconds or an
+   * HTTP date, at most 10 s) or a backoff of 0.25 s doubling. @default 5
+   */
   retries?: number;
 }

@@ -6,6 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import underPressure from '@fastify/under-pressure';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import { CallbackService } from './callbacks/service.js';
@@ -25,6 +26,9 @@ import { listingRoutes } from './routes/listing.js';
 import { CallbackVisibility } from './callbacks/visibility.js';
 import { opsRoutes } from './routes/ops.js';
 import { SERVICE_VERSION } from './version.js';
+import { Admission } from './admission/admission.js';
+import { registerAdmissionMetrics } from './admission/admission-metrics.js';
+import { BacklogMonitor } from './backlog/backlog-monitor.js';
 
 export interface AppDependencies {
   temporal: Client;
@@ -80,16 +84,41 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(httpMetricsPlugin, { metrics: deps.metrics });
   await app.register(docsPlugin, { version: SERVICE_VERSION, authEnabled: app.authEnabled });
 
+  // Sampling only (no thresholds, so no hook of its own): admission reads the samples and refuses registrations alone.
+  await app.register(underPressure, { sampleInterval: 500 });
+
   const links = { uiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace, publicUrl: config.publicUrl };
+  const boundedTemporalCall = <T>(call: () => Promise<T>): Promise<T> => service.temporalCall(call);
+  const backlog = new BacklogMonitor({
+    client: deps.temporal,
+    namespace: config.temporal.namespace,
+    intervalMs: config.backlogSampleIntervalMs,
+    call: boundedTemporalCall,
+    knownApps: config.appTokens.keys(),
+    registry: deps.metrics.registry,
+    onError: (err) => app.log.debug({ err }, 'backlog sample failed'),
+  });
+  const admission: Admission = new Admission(config.admission, {
+    processLoad: () => app.memoryUsage(),
+    fireBacklogSeconds: () => fireBacklogSeconds(backlog),
+    onRefused: (reason) => admissionMetrics.refused(reason),
+  });
+  const admissionMetrics = registerAdmissionMetrics(deps.metrics.registry, admission.limiter);
   const service = new CallbackService({
     client: deps.temporal,
     idempotency: new IdempotencyStore(deps.redis, { keyPrefix: config.redis.keyPrefix, ttlSeconds: config.idempotencyTtlSeconds }),
     links,
     limits: { maxArgsBytes: config.maxArgsBytes, maxHorizonSeconds: config.maxHorizonSeconds },
     dependencyTimeoutMs: config.dependencyTimeoutMs,
+    registration: config.registration,
+    admission,
     now: deps.now,
     onEvent: (event) => {
-      if (event.type === 'registered') deps.metrics.registrations.inc({ app: event.app, replayed: String(event.replayed) });
+      if (event.type === 'start-outcome-checked') admissionMetrics.startOutcome(event.outcome);
+      else if (event.type === 'registered') {
+        deps.metrics.registrations.inc({ app: event.app, replayed: String(event.replayed) });
+        backlog.noteApp(event.app);
+      }
       else if (event.type === 'cancelled') deps.metrics.cancels.inc({ app: event.app });
       else if (event.type === 'redriven') deps.metrics.redrives.inc({ app: event.app });
       else deps.metrics.reschedules.inc({ app: event.app });
@@ -98,8 +127,10 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
 
   await app.register(callbackRoutes, { service });
   await app.register(listingRoutes, {
-    visibility: new CallbackVisibility(deps.temporal, links, (call) => service.temporalCall(call), deps.now),
+    visibility: new CallbackVisibility(deps.temporal, links, boundedTemporalCall, deps.now),
   });
+  backlog.start();
+  app.addHook('onClose', async () => backlog.stop());
   await app.register(opsRoutes, {
     registry: deps.metrics.registry,
     timeoutMs: config.dependencyTimeoutMs,
@@ -115,4 +146,10 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     },
   });
   return app;
+}
+
+/** How late the oldest due callback is, from the latest backlog sample (undefined before the first). */
+function fireBacklogSeconds(monitor: BacklogMonitor): number | undefined {
+  const sample = monitor.latest();
+  return sample === undefined ? undefined : sample.serviceQueue.oldestAgeMs / 1000;
 }

@@ -107,12 +107,11 @@ export async function runLoad(options: ProbeOptions, onProgress?: (line: string)
 
 function describeFailure(err: unknown): Pick<Answer, 'status' | 'code' | 'retryAfter' | 'uid'> {
   if (!(err instanceof DelayCallbackError)) return { status: 0, code: `CLIENT_${(err as Error)?.name ?? 'ERROR'}`, retryAfter: false };
-  const retryAfterMs = (err as DelayCallbackError & { retryAfterMs?: number }).retryAfterMs;
   const detail = err.details?.[0] as { uid?: unknown } | undefined;
   return {
     status: err.status,
     code: err.code,
-    retryAfter: retryAfterMs !== undefined,
+    retryAfter: err.retryAfterMs !== undefined,
     uid: typeof detail?.uid === 'string' ? detail.uid : undefined,
   };
 }
