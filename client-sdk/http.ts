@@ -88,7 +88,8 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (value === null) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
+  // An HTTP date names its day and month ("Tue, 01 Dec 2026 10:00:07 GMT"); "-3" is no date.
+  const at = /[A-Za-z]{3}/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
 

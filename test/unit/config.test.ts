@@ -92,6 +92,17 @@ const BAD_VALUES: Record<string, Array<{ value: string; says?: RegExp; extra?: R
   WORKER_MAX_CACHED_WORKFLOWS: [{ value: '-5' }],
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: [{ value: '1' }],
   DEPENDENCY_TIMEOUT_MS: [{ value: '10' }, { value: '5s' }],
+  REGISTRATION_START_TIMEOUT_MS: [{ value: '50' }, { value: '1s' }],
+  REGISTRATION_OUTCOME_GRACE_MS: [{ value: '-1' }, { value: '60001' }],
+  REGISTRATION_OUTCOME_CHECK_TIMEOUT_MS: [{ value: '0' }, { value: 'half a second' }],
+  ADMISSION_MAX_INFLIGHT_STARTS: [{ value: '-1' }, { value: '8.5' }],
+  ADMISSION_QUEUE_TIMEOUT_MS: [{ value: '60001' }, { value: 'never' }],
+  ADMISSION_MAX_EVENT_LOOP_DELAY_MS: [{ value: '-5' }],
+  ADMISSION_MAX_HEAP_USED_BYTES: [{ value: '1e9' }],
+  ADMISSION_RETRY_AFTER_SECONDS: [{ value: '0' }],
+  ADMISSION_MAX_FIRE_BACKLOG_SECONDS: [{ value: '86401' }],
+  ADMISSION_DUE_SOON_SECONDS: [{ value: '-1' }],
+  BACKLOG_SAMPLE_INTERVAL_MS: [{ value: '10 s' }],
   PUBLIC_URL: [{ value: 'api.example.com' }, { value: 'ws://api.example.com' }],
 };
 
