@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const load = await runLoad(options, log);
   const loadAfterRegistering = load3();
   const { answers } = load;
-  log(`registered in ${((load.finishedAt - load.startedAt) / 1000).toFixed(1)} s (${load.achievedRate.toFixed(1)}/s achieved); load ${loadAfterRegistering.join(' ')}`);
+  log(`registered in ${((load.finishedAt - load.startedAt) / 1000).toFixed(1)} s (${load.achievedRate.toFixed(1)}/s achieved); load ${loadAfterRegistering.join(' ')}; the probe's own event-loop delay p99 ${load.probeLoopDelayMs.p99} ms, max ${load.probeLoopDelayMs.max} ms`);
 
   // Unknown outcomes: does the workflow exist? Those that do must fire like accepted ones.
   const unknownLookups = new Map<string, boolean | null>();
@@ -53,14 +53,15 @@ async function main(): Promise<void> {
   const ghostWorkflows = [...started].filter((uid) => !named.has(uid));
 
   const report = buildReport({ answers, fires: load.fires, unfired, unknownLookups, ghostWorkflows });
-  await load.client.stop();
+  await load.stopWorker();
   await lookup.close();
   const loadAfter = load3();
   console.log(formatReport(report));
   console.log(`load average        before ${loadBefore.join(' ')}, after registering ${loadAfterRegistering.join(' ')}, at the end ${loadAfter.join(' ')}`);
+  console.log(`probe's own loop    delay p99 ${load.probeLoopDelayMs.p99} ms, max ${load.probeLoopDelayMs.max} ms (answer times include it)`);
   if (options.json) {
     const document = JSON.stringify(
-      { options: { ...options, token: options.token ? '***' : undefined }, run: load.run, achievedRate: load.achievedRate, loadavg: { before: loadBefore, afterRegistering: loadAfterRegistering, after: loadAfter }, ghostWorkflows, ...report },
+      { options: { ...options, token: options.token ? '***' : undefined }, run: load.run, achievedRate: load.achievedRate, probeLoopDelayMs: load.probeLoopDelayMs, loadavg: { before: loadBefore, afterRegistering: loadAfterRegistering, after: loadAfter }, ghostWorkflows, ...report },
       null,
       2,
     );

@@ -54,6 +54,8 @@ export interface ProbeReport {
     lost: number;
     duplicates: number;
     ghostFires: number;
+    /** Ghost fires by the answer their registration got (`status code`). */
+    ghostFiresByAnswer: Record<string, number>;
     ghostWorkflows: number;
     early: number;
     latenessMs: Distribution;
@@ -90,6 +92,12 @@ export function buildReport(facts: ProbeFacts): ProbeReport {
   let acceptedFired = 0;
   let early = 0;
   let ghostFires = 0;
+  const ghostFiresByAnswer: Record<string, number> = {};
+  const ghost = (answer: Answer): void => {
+    ghostFires++;
+    const key = `${answer.status} ${answer.code}`;
+    ghostFiresByAnswer[key] = (ghostFiresByAnswer[key] ?? 0) + 1;
+  };
   let unknownFired = 0;
   for (const answer of answers) {
     const fire = firstFire.get(answer.seq);
@@ -101,9 +109,9 @@ export function buildReport(facts: ProbeFacts): ProbeReport {
       if (late < 0) early++;
     } else if (kind === 'unknown' && fire) {
       unknownFired++;
-      if (answer.uid !== undefined && facts.unknownLookups.get(answer.uid) === false) ghostFires++;
+      if (answer.uid !== undefined && facts.unknownLookups.get(answer.uid) === false) ghost(answer);
     } else if (fire && kind !== 'accepted') {
-      ghostFires++;
+      ghost(answer);
     }
   }
 
@@ -135,6 +143,7 @@ export function buildReport(facts: ProbeFacts): ProbeReport {
       lost,
       duplicates,
       ghostFires,
+      ghostFiresByAnswer,
       ghostWorkflows: facts.ghostWorkflows.length,
       early,
       latenessMs: distribution(lateness),
@@ -169,7 +178,7 @@ export function formatReport(report: ProbeReport): string {
     `unknown outcomes    ${unknownOutcomes.total}: exist ${unknownOutcomes.exist}, absent ${unknownOutcomes.absent}, could not tell ${unknownOutcomes.couldNotTell}, fired ${unknownOutcomes.fired}`,
     `accepted fired      ${fires.acceptedFired}; not fired at the wait's end: ${Object.entries(fires.acceptedNotFired).map(([key, count]) => `${key} ${count}`).join(', ')}`,
     `lateness            ${d(fires.latenessMs)}; early ${fires.early}`,
-    `ghosts              ${fires.ghostFires} fires of refused registrations, ${fires.ghostWorkflows} unanswered workflows; duplicates ${fires.duplicates}; lost ${fires.lost}`,
+    `ghosts              ${fires.ghostFires} fires of registrations not accepted${fires.ghostFires ? ` (${Object.entries(fires.ghostFiresByAnswer).map(([key, count]) => `${key}: ${count}`).join(', ')})` : ''}, ${fires.ghostWorkflows} workflows no accepted answer names; duplicates ${fires.duplicates}; lost ${fires.lost}`,
     report.ok ? 'verdict             OK' : `verdict             FAILED: ${report.problems.join('; ')}`,
   ];
   return lines.join('\n');

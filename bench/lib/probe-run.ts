@@ -1,14 +1,19 @@
 /**
  * The probe's load: registrations through the SDK (`DelayCallbackClient.register`,
  * its own retries off so every answer is seen) at a fixed rate, and an SDK worker
- * whose handler records when each callback fires. Fires are matched to
- * registrations by the args ({ run, seq }), so a fire of a refused registration
- * (a ghost) is caught even though its uid was never answered.
+ * (a child process, bench/lib/probe-worker.ts) whose handler records when each
+ * callback fires. Fires are matched to registrations by the args ({ run, seq }),
+ * so a fire of a refused registration (a ghost) is caught even though its uid was
+ * never answered. The probe also watches its own event loop: a starved probe
+ * would report its own delays as the service's.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DelayCallbackClient, DelayCallbackError } from '../../client-sdk/index.js';
 import { pace, sleep } from './pacer.js';
 import type { ProbeOptions } from './probe-options.js';
+import type { ProbeWorkerConfig, ProbeWorkerMessage } from './probe-worker.js';
 
 export const PROBE_ALIAS = 'probe';
 
@@ -46,40 +51,58 @@ export interface Fire {
 export interface LoadResult {
   run: string;
   answers: Answer[];
-  /** Every handler invocation, in order. */
+  /** Every handler invocation, in order (grows while the worker runs). */
   fires: Fire[];
   startedAt: number;
   finishedAt: number;
   achievedRate: number;
-  client: DelayCallbackClient;
+  /** The probe's own event-loop delay while registering, ms. */
+  probeLoopDelayMs: { p99: number; max: number };
+  /** Stops the worker child (after its last fires arrived). */
+  stopWorker(): Promise<void>;
+}
+
+/** Starts the worker child; resolves once it polls. */
+async function startWorker(config: ProbeWorkerConfig, fires: Fire[]): Promise<ChildProcess> {
+  const child = fork(new URL('./probe-worker.ts', import.meta.url).pathname, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, PROBE_WORKER_CONFIG: JSON.stringify(config) },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.on('message', (message: ProbeWorkerMessage) => {
+      if (message.type === 'ready') resolve();
+      else if (message.type === 'error') reject(new Error(`probe worker: ${message.message}`));
+      else for (const [seq, firedAt, attempt, uid] of message.fires) fires.push({ seq, firedAt, attempt, uid });
+    });
+    child.once('exit', (code) => reject(new Error(`probe worker exited (${code}) before it was ready`)));
+  });
+  return child;
 }
 
 /** Registers `rate` x `duration` callbacks and records every answer; the worker keeps recording fires. */
 export async function runLoad(options: ProbeOptions, onProgress?: (line: string) => void): Promise<LoadResult> {
   const run = randomBytes(4).toString('hex');
   const fires: Fire[] = [];
+  const worker = await startWorker(
+    { run, app: options.app, alias: PROBE_ALIAS, serverUrl: options.serverUrl, temporalAddress: options.temporalAddress, namespace: options.namespace, token: options.token },
+    fires,
+  );
   const client = new DelayCallbackClient({
     app: options.app,
     serverUrl: options.serverUrl,
     token: options.token,
-    temporal: { address: options.temporalAddress, namespace: options.namespace },
     requestTimeoutMs: options.requestTimeoutMs,
     // Every answer is what the probe measures: no retry hides one.
     retries: 0,
-    worker: { maxConcurrentHandlers: 1_000, shutdownGraceTimeMs: 5_000 },
   });
-  client.define<ProbePayload>(PROBE_ALIAS, (request) => {
-    const firedAt = Date.now();
-    // Other runs' leftovers on the same app are not ours to count.
-    if (request.args?.run === run) fires.push({ seq: request.args.seq, firedAt, attempt: request.attempt, uid: request.uid });
-    return true;
-  });
-  await client.start();
 
   const count = Math.max(1, Math.round(options.rate * options.durationSeconds));
   const answers: Answer[] = new Array(count);
   let done = 0;
   const ticker = setInterval(() => onProgress?.(`registered ${done}/${count}, fired ${fires.length}`), 2_000);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const result = await pace({ count, ratePerSecond: options.rate, maxInFlight: options.maxInFlight }, async (seq) => {
     const delaySeconds = options.delaySeconds + Math.random() * options.spreadSeconds;
     const sentAt = Date.now();
@@ -101,8 +124,24 @@ export async function runLoad(options: ProbeOptions, onProgress?: (line: string)
       done++;
     }
   });
+  loop.disable();
   clearInterval(ticker);
-  return { run, answers, fires, startedAt: result.startedAt, finishedAt: result.finishedAt, achievedRate: result.achievedRate, client };
+  const stopWorker = async (): Promise<void> => {
+    if (worker.exitCode !== null) return;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.send({ type: 'stop' });
+    await exited;
+  };
+  return {
+    run,
+    answers,
+    fires,
+    startedAt: result.startedAt,
+    finishedAt: result.finishedAt,
+    achievedRate: result.achievedRate,
+    probeLoopDelayMs: { p99: Math.round(loop.percentile(99) / 1e6), max: Math.round(loop.max / 1e6) },
+    stopWorker,
+  };
 }
 
 function describeFailure(err: unknown): Pick<Answer, 'status' | 'code' | 'retryAfter' | 'uid'> {
