@@ -22,7 +22,7 @@ export interface AdmissionSettings {
 export interface AdmissionSignals {
   /** The facade's process load, sampled (by @fastify/under-pressure). */
   processLoad?: () => { eventLoopDelay: number; heapUsed: number };
-  /** How late the oldest due callback is, seconds (undefined: not known). */
+  /** How long the oldest due callback has waited for a service worker, seconds (undefined: not sampled yet). */
   fireBacklogSeconds?: () => number | undefined;
   /** Called on every refusal, for metrics. */
   onRefused?: (reason: OverloadReason) => void;
