@@ -135,8 +135,14 @@ export class CallbackService {
       return { replayed: false, callback: this.summaryOf(input, 'scheduled', handle.firstExecutionRunId) };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError && idempotency) {
+        // Bounded like the start, so a replay under load is answered within the registration's bound too
+        // (past it: 503, the key kept; the client's retry replays again).
+        const timeoutMs = Math.min(this.registrationTimeouts.startTimeoutMs, this.options.dependencyTimeoutMs);
+        const description = await boundedCall('temporal', timeoutMs + 250, () =>
+          this.options.client.withDeadline(Date.now() + timeoutMs, () => this.handle(app, input.uid).describe()),
+        );
         this.options.onEvent?.({ type: 'registered', app, replayed: true });
-        return { replayed: true, callback: await this.summary(app, input.uid) };
+        return { replayed: true, callback: this.summaryOfDescription(app, input.uid, description) };
       }
       let failure = err;
       if (startDeadline.at !== Number.POSITIVE_INFINITY && isStartOutcomeUnknown(err)) {
@@ -289,11 +295,6 @@ export class CallbackService {
       const { state } = await this.temporalCall(() => registeredStateOf(handle));
       return { ...state, status: 'cancelled', completedAt: description.closeTime?.toISOString() ?? null };
     }
-  }
-
-  private async summary(app: string, uid: string): Promise<CallbackSummary> {
-    const handle = this.handle(app, uid);
-    return this.summaryOfDescription(app, uid, await this.describe(app, uid, handle));
   }
 
   private summaryOfDescription(app: string, uid: string, description: WorkflowExecutionDescription): CallbackSummary {
