@@ -1,9 +1,14 @@
 /**
  * A bound on registration starts in flight to Temporal, with a short queue:
- * past `maxInflight` a start waits its turn, and one that waits longer than
+ * past `maxInflight` a start waits its turn, and one that would wait longer than
  * `queueTimeoutMs` is refused (429 OVERLOADED) without having reached Temporal.
  * Temporal's throughput is what it is; the bound keeps the queue in front of it
  * short, so a saturated stack answers in milliseconds instead of at a deadline.
+ *
+ * The queue is also bounded by what can drain in time (Little's law): with starts
+ * taking `t` ms on average, `maxInflight x queueTimeoutMs / t` queued starts get
+ * a slot within the timeout, so one beyond that is refused at once rather than
+ * after waiting the whole timeout for nothing.
  */
 import PQueue from 'p-queue';
 import { overloaded } from '../errors.js';
@@ -17,8 +22,13 @@ export interface StartLimiterOptions {
   retryAfterSeconds: number;
 }
 
+/** Weight of the newest start in the moving average of start durations. */
+const EWMA_WEIGHT = 0.2;
+
 export class StartLimiter {
   private readonly queue: PQueue | undefined;
+  /** Moving average of how long a start holds its slot, ms (0 until one finished). */
+  private averageStartMs = 0;
 
   constructor(private readonly options: StartLimiterOptions) {
     this.queue = options.maxInflight > 0 ? new PQueue({ concurrency: options.maxInflight }) : undefined;
@@ -34,22 +44,35 @@ export class StartLimiter {
     return this.queue?.size ?? 0;
   }
 
+  /** How many queued starts can get a slot within the queue timeout, at the recent pace of starts. */
+  get drainableInTime(): number {
+    if (this.options.queueTimeoutMs === 0) return 0;
+    if (this.averageStartMs === 0) return Number.POSITIVE_INFINITY;
+    return Math.floor((this.options.maxInflight * this.options.queueTimeoutMs) / this.averageStartMs);
+  }
+
   /** Runs `start` when a slot is free; refuses with 429 OVERLOADED if none frees up in time. */
   async run<T>(start: () => Promise<T>): Promise<T> {
     const queue = this.queue;
     if (!queue) return start();
     const refusal = () =>
       overloaded('start-queue', `${this.options.maxInflight} registrations are already in flight to Temporal`, this.options.retryAfterSeconds);
-    if (queue.pending >= this.options.maxInflight && this.options.queueTimeoutMs === 0) throw refusal();
+    if (queue.pending >= this.options.maxInflight && queue.size >= this.drainableInTime) throw refusal();
     // The signal only ever aborts a start still waiting in the queue: the timer is cleared the
     // moment the start runs, so a running start keeps its slot until Temporal answers.
     const waiting = new AbortController();
     const timer = setTimeout(() => waiting.abort(refusal()), this.options.queueTimeoutMs);
     try {
       return await queue.add(
-        () => {
+        async () => {
           clearTimeout(timer);
-          return start();
+          const startedAt = performance.now();
+          try {
+            return await start();
+          } finally {
+            const took = performance.now() - startedAt;
+            this.averageStartMs = this.averageStartMs === 0 ? took : this.averageStartMs + EWMA_WEIGHT * (took - this.averageStartMs);
+          }
         },
         { signal: waiting.signal },
       );

@@ -68,6 +68,21 @@ describe('StartLimiter', () => {
     expect(patient.inflight).toBe(0);
   });
 
+  it('refuses at once, without waiting out the timeout, when the queue cannot drain in time at the recent pace', async () => {
+    const limiter = new StartLimiter({ maxInflight: 1, queueTimeoutMs: 100, retryAfterSeconds: 1 });
+    await limiter.run(() => sleep(250)); // starts take 250 ms: nothing queued gets a slot within 100 ms
+    expect(limiter.drainableInTime).toBe(0);
+    let firstDone = false;
+    const first = limiter.run(() => sleep(300)).then(() => (firstDone = true));
+    await expect(limiter.run(async () => 'never')).rejects.toMatchObject({ code: 'OVERLOADED' });
+    expect(limiter.queued).toBe(0);
+    expect(firstDone).toBe(false);
+    await first;
+    // Fast starts again: the queue may hold what drains within the timeout.
+    for (let i = 0; i < 20; i++) await limiter.run(async () => undefined);
+    expect(limiter.drainableInTime).toBeGreaterThan(1);
+  });
+
   it('with queue timeout 0, refuses as soon as every slot is taken; with limit 0 it does not limit', async () => {
     const strict = new StartLimiter({ maxInflight: 1, queueTimeoutMs: 0, retryAfterSeconds: 1 });
     const held = strict.run(() => sleep(50));
