@@ -52,6 +52,11 @@ export class Admission {
     if (load && settings.maxHeapUsedBytes > 0 && load.heapUsed > settings.maxHeapUsedBytes) {
       this.refuse('heap-used', `the facade's heap holds ${Math.round(load.heapUsed / 1_048_576)} MiB`);
     }
+    // Known now, so refused before the idempotency key is claimed (rather than after, and released).
+    if (this.limiter.full) {
+      this.signals.onRefused?.('start-queue');
+      throw this.limiter.refusal();
+    }
     if (settings.maxFireBacklogSeconds > 0 && triggerAtMs - now < settings.dueSoonSeconds * 1000) {
       const backlog = this.signals.fireBacklogSeconds?.();
       if (backlog !== undefined && backlog > settings.maxFireBacklogSeconds) {

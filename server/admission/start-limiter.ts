@@ -11,7 +11,7 @@
  * after waiting the whole timeout for nothing.
  */
 import PQueue from 'p-queue';
-import { overloaded } from '../errors.js';
+import { overloaded, type ServiceError } from '../errors.js';
 
 export interface StartLimiterOptions {
   /** Starts in flight at once; 0 = unbounded. */
@@ -51,13 +51,23 @@ export class StartLimiter {
     return Math.floor((this.options.maxInflight * this.options.queueTimeoutMs) / this.averageStartMs);
   }
 
+  /** Whether a start arriving now would be refused at once (every slot taken, the queue beyond what drains in time). */
+  get full(): boolean {
+    const queue = this.queue;
+    return queue !== undefined && queue.pending >= this.options.maxInflight && queue.size >= this.drainableInTime;
+  }
+
+  /** The refusal a start gets when no slot frees up in time. */
+  refusal(): ServiceError {
+    return overloaded('start-queue', `${this.options.maxInflight} registrations are already in flight to Temporal`, this.options.retryAfterSeconds);
+  }
+
   /** Runs `start` when a slot is free; refuses with 429 OVERLOADED if none frees up in time. */
   async run<T>(start: () => Promise<T>): Promise<T> {
     const queue = this.queue;
     if (!queue) return start();
-    const refusal = () =>
-      overloaded('start-queue', `${this.options.maxInflight} registrations are already in flight to Temporal`, this.options.retryAfterSeconds);
-    if (queue.pending >= this.options.maxInflight && queue.size >= this.drainableInTime) throw refusal();
+    const refusal = () => this.refusal();
+    if (this.full) throw refusal();
     // The signal only ever aborts a start still waiting in the queue: the timer is cleared the
     // moment the start runs, so a running start keeps its slot until Temporal answers.
     const waiting = new AbortController();

@@ -107,6 +107,17 @@ describe('Admission', () => {
     expect(refused).toEqual(['event-loop-delay', 'heap-used']);
   });
 
+  it('refuses before anything else when the start queue is full (so no idempotency key is claimed for nothing)', async () => {
+    const refused: OverloadReason[] = [];
+    const admission = new Admission({ ...SETTINGS, maxInflightStarts: 1, queueTimeoutMs: 0 }, { onRefused: (reason) => refused.push(reason) });
+    admission.admit(Date.now(), Date.now());
+    const held = admission.start(() => sleep(50));
+    expect(refusal(() => admission.admit(Date.now(), Date.now()))).toMatchObject({ code: 'OVERLOADED', details: [{ reason: 'start-queue' }] });
+    await held;
+    admission.admit(Date.now(), Date.now());
+    expect(refused).toEqual(['start-queue']);
+  });
+
   it('refuses only registrations due soon while firing is further behind than the bound, when that rule is on', () => {
     let backlog: number | undefined = 120;
     const now = Date.now();
