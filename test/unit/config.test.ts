@@ -50,6 +50,17 @@ describe('loadConfig defaults', () => {
       worker: { maxCachedWorkflows: 1000, maxConcurrentWorkflowTasks: 100 },
       dependencyTimeoutMs: 5000,
       publicUrl: undefined,
+      registration: { startTimeoutMs: 1000, outcomeGraceMs: 200, outcomeCheckTimeoutMs: 500 },
+      admission: {
+        maxInflightStarts: 8,
+        queueTimeoutMs: 250,
+        maxEventLoopDelayMs: 500,
+        maxHeapUsedBytes: 0,
+        retryAfterSeconds: 1,
+        maxFireBacklogSeconds: 0,
+        dueSoonSeconds: 60,
+      },
+      backlogSampleIntervalMs: 10_000,
     });
     expect(config.appTokens.size).toBe(0);
   });
