@@ -88,6 +88,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(underPressure, { sampleInterval: 500 });
 
   const links = { uiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace, publicUrl: config.publicUrl };
+  // Called only once the service below exists (by requests and the backlog sampler's timer).
   const boundedTemporalCall = <T>(call: () => Promise<T>): Promise<T> => service.temporalCall(call);
   const backlog = new BacklogMonitor({
     client: deps.temporal,
@@ -100,7 +101,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   });
   const admission: Admission = new Admission(config.admission, {
     processLoad: () => app.memoryUsage(),
-    fireBacklogSeconds: () => fireBacklogSeconds(backlog),
+    fireBacklogSeconds: () => backlog.serviceQueueAgeSeconds(),
     onRefused: (reason) => admissionMetrics.refused(reason),
   });
   const admissionMetrics = registerAdmissionMetrics(deps.metrics.registry, admission.limiter);
@@ -146,10 +147,4 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     },
   });
   return app;
-}
-
-/** How late the oldest due callback is, from the latest backlog sample (undefined before the first). */
-function fireBacklogSeconds(monitor: BacklogMonitor): number | undefined {
-  const sample = monitor.latest();
-  return sample === undefined ? undefined : sample.serviceQueue.oldestAgeMs / 1000;
 }

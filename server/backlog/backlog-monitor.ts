@@ -72,6 +72,11 @@ export class BacklogMonitor {
     return this.snapshot;
   }
 
+  /** How long the oldest due callback has waited for a service worker, seconds, at the latest sample. */
+  serviceQueueAgeSeconds(): number | undefined {
+    return this.snapshot === undefined ? undefined : this.snapshot.serviceQueue.oldestAgeMs / 1000;
+  }
+
   start(): void {
     if (this.options.intervalMs <= 0 || this.timer) return;
     const tick = async (): Promise<void> => {
