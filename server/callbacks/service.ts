@@ -140,7 +140,9 @@ export class CallbackService {
         const timeoutMs = Math.min(this.registrationTimeouts.startTimeoutMs, this.options.dependencyTimeoutMs);
         const description = await boundedCall('temporal', timeoutMs + 250, () =>
           this.options.client.withDeadline(Date.now() + timeoutMs, () => this.handle(app, input.uid).describe()),
-        );
+        ).catch((describeError: unknown) => {
+          throw describeError instanceof WorkflowNotFoundError ? callbackNotFound(app, input.uid) : describeError;
+        });
         this.options.onEvent?.({ type: 'registered', app, replayed: true });
         return { replayed: true, callback: this.summaryOfDescription(app, input.uid, description) };
       }
