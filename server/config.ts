@@ -100,7 +100,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'WORKER_MAX_CACHED_WORKFLOWS', default: '1000', description: 'Sticky cache size of the service worker (sleeping callbacks are evicted, not pinned).' },
   { name: 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', default: '100', description: 'Workflow tasks the service worker runs at once.' },
   { name: 'DEPENDENCY_TIMEOUT_MS', default: '5000', description: 'Bound on each Temporal/Redis call made for a request; past it the answer is 503.' },
-  { name: 'REGISTRATION_START_TIMEOUT_MS', default: '1000', description: 'Bound on the Temporal start of a registration (at most DEPENDENCY_TIMEOUT_MS); past it the facade asks Temporal whether the callback exists before answering.' },
+  { name: 'REGISTRATION_START_TIMEOUT_MS', default: '1000', description: 'Bound on the Temporal start of a registration, its wait in the admission queue included (at most DEPENDENCY_TIMEOUT_MS); past it the facade asks Temporal whether the callback exists before answering.' },
   { name: 'REGISTRATION_OUTCOME_GRACE_MS', default: '200', description: 'Wait after a start\'s deadline before asking whether it landed (covers the request\'s transit to Temporal).' },
   { name: 'REGISTRATION_OUTCOME_CHECK_TIMEOUT_MS', default: '500', description: 'Bound on that question; past it the answer is 503 REGISTRATION_OUTCOME_UNKNOWN.' },
   { name: 'ADMISSION_MAX_INFLIGHT_STARTS', default: '8', description: 'Registration starts in flight to Temporal at once per facade; more wait in a queue. 0 turns the limit off.' },

@@ -350,13 +350,14 @@ export class CallbackService {
 
   /**
    * A registration's start: through admission control, bounded by the registration's own (short)
-   * timeout; `deadline.at` records the gRPC deadline once the start has left the queue.
+   * timeout, counted from before the queue so that a wait there shortens the start rather than the
+   * answer coming later; `deadline.at` records the gRPC deadline once the start has left the queue.
    */
   private startCall<T>(deadline: { at: number }, call: () => Promise<T>): Promise<T> {
-    const timeoutMs = Math.min(this.registrationTimeouts.startTimeoutMs, this.options.dependencyTimeoutMs);
+    const deadlineAt = Date.now() + Math.min(this.registrationTimeouts.startTimeoutMs, this.options.dependencyTimeoutMs);
     const bounded = (): Promise<T> => {
-      deadline.at = Date.now() + timeoutMs;
-      return boundedCall('temporal', timeoutMs + 250, () => this.options.client.withDeadline(deadline.at, call));
+      deadline.at = deadlineAt;
+      return boundedCall('temporal', Math.max(0, deadlineAt - Date.now()) + 250, () => this.options.client.withDeadline(deadlineAt, call));
     };
     return this.options.admission ? this.options.admission.start(bounded) : bounded();
   }
