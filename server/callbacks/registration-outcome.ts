@@ -44,18 +44,26 @@ export function isStartOutcomeUnknown(err: unknown): boolean {
   return isTemporalUnreachable(err) || UNKNOWN_OUTCOME_CODES.some((code) => hasGrpcCode(err, code));
 }
 
-/** Asks Temporal whether `workflowId` exists, not before `startDeadline` + grace. */
+/** Margin past a gRPC deadline before our own bound gives up on the call (the client's retries may overrun it). */
+export const DEADLINE_MARGIN_MS = 100;
+
+/**
+ * Asks Temporal whether `workflowId` exists, not before `startDeadline` + grace, and answers by
+ * `startDeadline` + grace + timeout (plus a small margin) however late the start's failure came back.
+ */
 export async function checkStartOutcome(
   client: Client,
   workflowId: string,
   startDeadline: number,
   options: OutcomeCheckOptions,
 ): Promise<StartOutcome> {
-  const wait = startDeadline + options.graceMs - Date.now();
+  const askAt = startDeadline + options.graceMs;
+  const wait = askAt - Date.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  const deadline = Math.min(Date.now() + options.timeoutMs, askAt + options.timeoutMs);
   try {
-    const description = await boundedCall('temporal', options.timeoutMs + 250, () =>
-      client.withDeadline(Date.now() + options.timeoutMs, () => client.workflow.getHandle(workflowId).describe()),
+    const description = await boundedCall('temporal', Math.max(0, deadline - Date.now()) + DEADLINE_MARGIN_MS, () =>
+      client.withDeadline(deadline, () => client.workflow.getHandle(workflowId).describe()),
     );
     return { exists: true, description };
   } catch (err) {

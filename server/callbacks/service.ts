@@ -38,7 +38,7 @@ import { memoOf, readMemo, registeredStateOf } from './workflow-data.js';
 import { EventType, ResetReapplyType } from '../temporal/enums.js';
 import { boundedCall, isDependencyUnavailable } from './dependency-calls.js';
 import type { Admission } from '../admission/admission.js';
-import { checkStartOutcome, isStartOutcomeUnknown } from './registration-outcome.js';
+import { DEADLINE_MARGIN_MS, checkStartOutcome, isStartOutcomeUnknown } from './registration-outcome.js';
 
 export interface CallbackServiceOptions {
   client: Client;
@@ -66,15 +66,15 @@ export type CallbackEvent =
   | { type: 'start-outcome-checked'; app: string; outcome: 'exists' | 'absent' | 'unknown' };
 
 export interface RegistrationTimeouts {
-  /** Bound on the start (at most dependencyTimeoutMs). @default 1000 */
+  /** Bound on the start, its wait in the admission queue included (at most dependencyTimeoutMs). @default 900 */
   startTimeoutMs: number;
   /** Wait after the start's deadline before asking whether it landed. @default 200 */
   outcomeGraceMs: number;
-  /** Bound on asking. @default 500 */
+  /** Bound on asking. @default 400 */
   outcomeCheckTimeoutMs: number;
 }
 
-const DEFAULT_REGISTRATION_TIMEOUTS: RegistrationTimeouts = { startTimeoutMs: 1_000, outcomeGraceMs: 200, outcomeCheckTimeoutMs: 500 };
+const DEFAULT_REGISTRATION_TIMEOUTS: RegistrationTimeouts = { startTimeoutMs: 900, outcomeGraceMs: 200, outcomeCheckTimeoutMs: 400 };
 
 export interface RegisterResult {
   replayed: boolean;
@@ -357,7 +357,7 @@ export class CallbackService {
     const deadlineAt = Date.now() + Math.min(this.registrationTimeouts.startTimeoutMs, this.options.dependencyTimeoutMs);
     const bounded = (): Promise<T> => {
       deadline.at = deadlineAt;
-      return boundedCall('temporal', Math.max(0, deadlineAt - Date.now()) + 250, () => this.options.client.withDeadline(deadlineAt, call));
+      return boundedCall('temporal', Math.max(0, deadlineAt - Date.now()) + DEADLINE_MARGIN_MS, () => this.options.client.withDeadline(deadlineAt, call));
     };
     return this.options.admission ? this.options.admission.start(bounded) : bounded();
   }

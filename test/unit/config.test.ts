@@ -50,7 +50,7 @@ describe('loadConfig defaults', () => {
       worker: { maxCachedWorkflows: 1000, maxConcurrentWorkflowTasks: 100 },
       dependencyTimeoutMs: 5000,
       publicUrl: undefined,
-      registration: { startTimeoutMs: 1000, outcomeGraceMs: 200, outcomeCheckTimeoutMs: 500 },
+      registration: { startTimeoutMs: 900, outcomeGraceMs: 200, outcomeCheckTimeoutMs: 400 },
       admission: {
         maxInflightStarts: 8,
         queueTimeoutMs: 250,
