@@ -8,7 +8,22 @@ export interface AdmissionMetrics {
   startOutcome(outcome: 'exists' | 'absent' | 'unknown'): void;
 }
 
+/**
+ * Forgets a metric of this name from an earlier app built on the same registry (tests build
+ * several), so the newest app's sources are the ones reported.
+ */
+export function replaceMetrics(registry: Registry, ...names: string[]): void {
+  for (const name of names) if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+}
+
 export function registerAdmissionMetrics(registry: Registry, limiter: StartLimiter): AdmissionMetrics {
+  replaceMetrics(
+    registry,
+    'delay_callback_admission_refusals_total',
+    'delay_callback_registration_start_outcomes_total',
+    'delay_callback_registration_starts_inflight',
+    'delay_callback_registration_starts_queued',
+  );
   const registers = [registry];
   const refusals = new Counter({
     name: 'delay_callback_admission_refusals_total',

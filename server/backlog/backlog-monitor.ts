@@ -10,7 +10,17 @@ import type { Client } from '@temporalio/client';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { SERVICE_TASK_QUEUE, appTaskQueue } from '../../workflows/contract.js';
 import { dueQuery } from '../callbacks/visibility-query.js';
+import { replaceMetrics } from '../admission/admission-metrics.js';
 import { describeTaskQueueBacklog, type TaskQueueBacklog } from './task-queue-backlog.js';
+
+const GAUGE_NAMES = [
+  'delay_callback_task_queue_backlog_tasks',
+  'delay_callback_task_queue_backlog_age_seconds',
+  'delay_callback_task_queue_pollers',
+  'delay_callback_due_callbacks',
+  'delay_callback_backlog_sampled_timestamp_seconds',
+  'delay_callback_backlog_sample_failures_total',
+];
 
 export interface BacklogSnapshot {
   sampledAt: number;
@@ -47,6 +57,7 @@ export class BacklogMonitor {
 
   constructor(private readonly options: BacklogMonitorOptions) {
     this.knownApps = new Set(options.knownApps);
+    replaceMetrics(options.registry, ...GAUGE_NAMES);
     const registers = [options.registry];
     const labelNames = ['task_queue', 'type'] as const;
     this.gauges = {
