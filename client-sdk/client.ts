@@ -4,6 +4,7 @@
  * handlers (define, start, stop).
  */
 import type { Static, TSchema } from 'typebox';
+import { randomUUID } from 'node:crypto';
 import type { CallbackHandler } from '../activities/invoke-callback.js';
 import { AliasContracts } from './alias-contracts.js';
 import { registerMany } from './batch.js';
@@ -110,13 +111,19 @@ export class DelayCallbackClient {
     if (handler?.onCallback && !this.handlers.has(alias)) this.define(alias, handler.onCallback);
     const { triggerAt, ...rest } = params;
     const body = { ...rest, alias, ...(triggerAt === undefined ? {} : { triggerAt: triggerAt instanceof Date ? triggerAt.toISOString() : triggerAt }) };
+    // Always keyed, so a retry after a timeout or an unknown outcome finds the callback the first
+    // try registered instead of registering it twice: exactly once across retries.
+    const generatedKey = params.idempotencyKey === undefined ? randomUUID() : undefined;
     const response = await this.http.request<CallbackSummary>({
       method: 'POST',
       path: this.path(),
       body,
-      idempotent: params.idempotencyKey !== undefined,
+      headers: generatedKey === undefined ? undefined : { 'idempotency-key': generatedKey },
+      idempotent: true,
     });
-    return { ...response.body, replayed: response.headers.get('idempotent-replayed') === 'true' };
+    // With a key of our own, a replay can only be this call's earlier try: not a replay to the caller.
+    const replayed = generatedKey === undefined && response.headers.get('idempotent-replayed') === 'true';
+    return { ...response.body, replayed };
   }
 
   /**

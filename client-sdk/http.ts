@@ -51,7 +51,7 @@ export class HttpClient {
           (request.idempotent ? error.status === 0 || RETRYABLE_STATUSES.has(error.status) : error.code === 'CONNECTION_REFUSED');
         if (!canRetry) return false;
         // The server said when to come back: not before (then the backoff as usual).
-        const retryAfterMs = (error as DelayCallbackError & { retryAfterMs?: number }).retryAfterMs;
+        const retryAfterMs = error.retryAfterMs;
         if (retryAfterMs !== undefined) await sleep(Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
         return true;
       },
@@ -82,27 +82,26 @@ export class HttpClient {
     }
     if (!response.ok) {
       const envelope = (body as { error?: { code?: string; message?: string; details?: unknown[] } } | undefined)?.error;
-      const error = new DelayCallbackError(
+      throw new DelayCallbackError(
         envelope?.code ?? `HTTP_${response.status}`,
         envelope?.message ?? `the server answered ${response.status}`,
         response.status,
         envelope?.details,
+        { retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) },
       );
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-      if (retryAfterMs !== undefined) Object.assign(error, { retryAfterMs });
-      throw error;
     }
     return { status: response.status, headers: response.headers, body: body as T };
   }
 }
 
-/** Retry-After as delay-seconds or an HTTP date (RFC 9110 section 10.2.3), in milliseconds from `now`. */
+/** `Retry-After` as delay-seconds or an HTTP date (RFC 9110), in ms; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (value === null) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  // An HTTP date names its day and month ("Tue, 01 Dec 2026 10:00:07 GMT"); "-3" is no date.
+  const at = /[A-Za-z]{3}/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
 
 function networkError(err: unknown, options: HttpOptions): DelayCallbackError {

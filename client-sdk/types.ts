@@ -69,7 +69,10 @@ export interface RegisterParams<Args = unknown> {
   triggerAt?: Date | string | number;
   /** null = a single attempt. @default 10 attempts, exponential from 10 s, capped at a day */
   retry?: RetryOptions | null;
-  /** Makes the registration safe to retry: same key and body, same callback. */
+  /**
+   * Same key and body, same callback. Without one, `register` sends a key of its own (a random
+   * UUID per call), so its retries never register twice.
+   */
   idempotencyKey?: string;
   /** @default 30 */
   attemptTimeoutSeconds?: number;
@@ -187,9 +190,9 @@ export interface DelayCallbackClientOptions {
   /** Per HTTP request. @default 10000 */
   requestTimeoutMs?: number;
   /**
-   * Retries of a call that is safe to repeat, on network errors, 429 and 503: backoff from 0.25 s,
-   * doubling (about 8 s in all for 5), each after the server's Retry-After (seconds or an HTTP
-   * date, at most 10 s) when it sends one. @default 5
+   * Retries of a call that is safe to repeat (every call, `register` included: it always sends an
+   * idempotency key) on network errors, timeouts, 429 and 503, after Retry-After (seconds or an
+   * HTTP date, at most 10 s) or a backoff of 0.25 s doubling. @default 5
    */
   retries?: number;
 }

@@ -6,6 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import underPressure from '@fastify/under-pressure';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AliasService } from './aliases/alias-service.js';
@@ -34,6 +35,9 @@ import { CallbackVisibility } from './callbacks/visibility.js';
 import { ScheduleService } from './schedules/service.js';
 import { opsRoutes } from './routes/ops.js';
 import { SERVICE_VERSION } from './version.js';
+import { Admission } from './admission/admission.js';
+import { registerAdmissionMetrics } from './admission/admission-metrics.js';
+import { BacklogMonitor } from './backlog/backlog-monitor.js';
 
 export interface AppDependencies {
   temporal: Client;
@@ -91,6 +95,9 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(httpMetricsPlugin, { metrics: deps.metrics });
   await app.register(docsPlugin, { version: SERVICE_VERSION, authEnabled: app.authEnabled });
 
+  // Sampling only (no thresholds, so no hook of its own): admission reads the samples and refuses registrations alone.
+  await app.register(underPressure, { sampleInterval: 500 });
+
   const links = { uiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace, publicUrl: config.publicUrl };
   const aliasStore = new AliasStore(deps.redis, { keyPrefix: config.redis.keyPrefix });
   const schemaCompiler = new ArgsSchemaCompiler({ maxCached: config.aliasSchemaCacheSize });
@@ -103,6 +110,23 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       app.log.warn({ app: appName, alias, err: cause }, 'args contract check skipped: the declared schema could not be read');
     },
   });
+  // Called only once the service below exists (by requests and the backlog sampler's timer).
+  const boundedTemporalCall = <T>(call: () => Promise<T>): Promise<T> => service.temporalCall(call);
+  const backlog = new BacklogMonitor({
+    client: deps.temporal,
+    namespace: config.temporal.namespace,
+    intervalMs: config.backlogSampleIntervalMs,
+    call: boundedTemporalCall,
+    knownApps: config.appTokens.keys(),
+    registry: deps.metrics.registry,
+    onError: (err) => app.log.debug({ err }, 'backlog sample failed'),
+  });
+  const admission: Admission = new Admission(config.admission, {
+    processLoad: () => app.memoryUsage(),
+    fireBacklogSeconds: () => backlog.serviceQueueAgeSeconds(),
+    onRefused: (reason) => admissionMetrics.refused(reason),
+  });
+  const admissionMetrics = registerAdmissionMetrics(deps.metrics.registry, admission.limiter);
   const service = new CallbackService({
     argsContracts,
     client: deps.temporal,
@@ -111,9 +135,15 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     limits: { maxArgsBytes: config.maxArgsBytes, maxHorizonSeconds: config.maxHorizonSeconds },
     webhooks: { secrets: config.webhooks.signingSecrets, targetPolicy: new TargetPolicy(config.webhooks.allowedCidrs) },
     dependencyTimeoutMs: config.dependencyTimeoutMs,
+    registration: config.registration,
+    admission,
     now: deps.now,
     onEvent: (event) => {
-      if (event.type === 'registered') deps.metrics.registrations.inc({ app: event.app, replayed: String(event.replayed) });
+      if (event.type === 'start-outcome-checked') admissionMetrics.startOutcome(event.outcome);
+      else if (event.type === 'registered') {
+        deps.metrics.registrations.inc({ app: event.app, replayed: String(event.replayed) });
+        backlog.noteApp(event.app);
+      }
       else if (event.type === 'cancelled') deps.metrics.cancels.inc({ app: event.app });
       else if (event.type === 'redriven') deps.metrics.redrives.inc({ app: event.app });
       else deps.metrics.reschedules.inc({ app: event.app });
@@ -125,7 +155,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(aliasRoutes, {
     aliases: new AliasService({ store: aliasStore, compiler: schemaCompiler, dependencyTimeoutMs: config.dependencyTimeoutMs, now: deps.now }),
   });
-  const visibility = new CallbackVisibility(deps.temporal, links, (call) => service.temporalCall(call), deps.now);
+  const visibility = new CallbackVisibility(deps.temporal, links, boundedTemporalCall, deps.now);
   await app.register(listingRoutes, { visibility, statsCacheMs: config.statsCacheMs });
   await app.register(scheduleRoutes, {
     service: new ScheduleService({
@@ -133,10 +163,12 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       links,
       limits: { maxArgsBytes: config.maxArgsBytes, maxHorizonSeconds: config.maxHorizonSeconds, maxSchedulesPerApp: config.maxSchedulesPerApp },
       visibility,
-      call: (call) => service.temporalCall(call),
+      call: boundedTemporalCall,
       now: deps.now,
     }),
   });
+  backlog.start();
+  app.addHook('onClose', async () => backlog.stop());
   await app.register(opsRoutes, {
     registry: deps.metrics.registry,
     timeoutMs: config.dependencyTimeoutMs,

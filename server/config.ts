@@ -34,6 +34,21 @@ export interface Config {
   statsCacheMs: number;
   /** Public base URL of this API, for `links.self`; relative links when unset. */
   publicUrl?: string;
+  /** How a registration learns its outcome when Temporal does not answer the start in time (docs/overload.md). */
+  registration: { startTimeoutMs: number; outcomeGraceMs: number; outcomeCheckTimeoutMs: number };
+  /** Admission control of registrations (docs/overload.md); 0 turns a check off. */
+  admission: {
+    maxInflightStarts: number;
+    queueTimeoutMs: number;
+    maxEventLoopDelayMs: number;
+    maxHeapUsedBytes: number;
+    retryAfterSeconds: number;
+    /** Refuse registrations due within `dueSoonSeconds` while the fire backlog is older than this; 0: off. */
+    maxFireBacklogSeconds: number;
+    dueSoonSeconds: number;
+  };
+  /** How often the facade samples the task queues' backlog for /metrics; 0: never. */
+  backlogSampleIntervalMs: number;
   /** Bulk registration: items registered at once per batch, and the batch route's body limit. */
   batch: { concurrency: number; maxBodyBytes: number };
   /** Compiled args-schema validators kept per process. */
@@ -105,6 +120,17 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'BATCH_MAX_BODY_BYTES', default: '8388608', description: 'Largest batch body (8 MiB; 413 beyond). Each item still has the `MAX_ARGS_BYTES` limit.' },
   { name: 'ALIAS_SCHEMA_CACHE_SIZE', default: '500', description: 'Compiled args-schema validators kept per process (least recently used dropped).' },
   { name: 'STATS_CACHE_MS', default: '5000', description: "How long an app's `/stats` answer is served again (9 visibility calls each); 0 computes it every time. Concurrent requests always share one computation." },
+  { name: 'REGISTRATION_START_TIMEOUT_MS', default: '900', description: 'Bound on the Temporal start of a registration, its wait in the admission queue included (at most DEPENDENCY_TIMEOUT_MS); past it the facade asks Temporal whether the callback exists before answering.' },
+  { name: 'REGISTRATION_OUTCOME_GRACE_MS', default: '200', description: 'Wait after a start\'s deadline before asking whether it landed (covers the request\'s transit to Temporal).' },
+  { name: 'REGISTRATION_OUTCOME_CHECK_TIMEOUT_MS', default: '400', description: 'Bound on that question; past it the answer is 503 REGISTRATION_OUTCOME_UNKNOWN.' },
+  { name: 'ADMISSION_MAX_INFLIGHT_STARTS', default: '8', description: 'Registration starts in flight to Temporal at once per facade; more wait in a queue. 0 turns the limit off.' },
+  { name: 'ADMISSION_QUEUE_TIMEOUT_MS', default: '250', description: 'Longest wait in that queue; past it the registration is refused 429 OVERLOADED.' },
+  { name: 'ADMISSION_MAX_EVENT_LOOP_DELAY_MS', default: '500', description: 'Refuse registrations 429 OVERLOADED while the facade\'s event loop lags more than this (mean over half a second); 0: off.' },
+  { name: 'ADMISSION_MAX_HEAP_USED_BYTES', default: '0', description: 'Refuse registrations 429 OVERLOADED while the facade\'s V8 heap holds more than this; 0: off.' },
+  { name: 'ADMISSION_RETRY_AFTER_SECONDS', default: '1', description: 'Retry-After of a 429 OVERLOADED.' },
+  { name: 'ADMISSION_MAX_FIRE_BACKLOG_SECONDS', default: '0', description: 'Refuse registrations due within ADMISSION_DUE_SOON_SECONDS while the oldest task of the service task queue (due callbacks waiting for a service worker) has waited longer than this; 0: off.' },
+  { name: 'ADMISSION_DUE_SOON_SECONDS', default: '60', description: 'What "due soon" means for the rule above.' },
+  { name: 'BACKLOG_SAMPLE_INTERVAL_MS', default: '10000', description: 'How often the facade samples the task queues\' backlog for /metrics (and the rule above); 0: never.' },
   { name: 'PUBLIC_URL', description: 'Public base URL of the API for absolute `links.self`; relative links when unset.' },
   {
     name: 'WEBHOOK_SIGNING_SECRETS',
@@ -210,6 +236,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxResponseBytes: integer('WEBHOOK_MAX_RESPONSE_BYTES', 1024, 1_048_576),
       maxConcurrentDeliveries: integer('WEBHOOK_MAX_CONCURRENT_DELIVERIES', 1, 10_000),
     },
+    registration: {
+      startTimeoutMs: integer('REGISTRATION_START_TIMEOUT_MS', 100, 120_000),
+      outcomeGraceMs: integer('REGISTRATION_OUTCOME_GRACE_MS', 0, 60_000),
+      outcomeCheckTimeoutMs: integer('REGISTRATION_OUTCOME_CHECK_TIMEOUT_MS', 100, 120_000),
+    },
+    admission: {
+      maxInflightStarts: integer('ADMISSION_MAX_INFLIGHT_STARTS', 0, 100_000),
+      queueTimeoutMs: integer('ADMISSION_QUEUE_TIMEOUT_MS', 0, 60_000),
+      maxEventLoopDelayMs: integer('ADMISSION_MAX_EVENT_LOOP_DELAY_MS', 0, 60_000),
+      maxHeapUsedBytes: integer('ADMISSION_MAX_HEAP_USED_BYTES', 0, Number.MAX_SAFE_INTEGER),
+      retryAfterSeconds: integer('ADMISSION_RETRY_AFTER_SECONDS', 1, 3_600),
+      maxFireBacklogSeconds: integer('ADMISSION_MAX_FIRE_BACKLOG_SECONDS', 0, 86_400),
+      dueSoonSeconds: integer('ADMISSION_DUE_SOON_SECONDS', 0, 315_360_000),
+    },
+    backlogSampleIntervalMs: integer('BACKLOG_SAMPLE_INTERVAL_MS', 0, 3_600_000),
   };
 }
 

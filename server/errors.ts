@@ -33,11 +33,13 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
-  /** Too much load for now (here: one of Temporal's limits); retry after Retry-After seconds. */
+  /** Too much load for now: admission control (the stack is saturated) or one of Temporal's limits; retry after Retry-After seconds. */
   OVERLOADED: 429,
   HEADERS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500,
   DEPENDENCY_UNAVAILABLE: 503,
+  /** Temporal did not confirm a registration and could not be asked whether it happened: retry with the same key. */
+  REGISTRATION_OUTCOME_UNKNOWN: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -87,4 +89,35 @@ export function dependencyUnavailable(dependency: 'temporal' | 'redis' | 'servic
     cause,
     retryAfterSeconds: 5,
   });
+}
+
+/** What admission control refused on: the reason in `details`. */
+export type OverloadReason = 'event-loop-delay' | 'heap-used' | 'start-queue' | 'fire-backlog';
+
+/** 429 OVERLOADED: refused before anything was registered, so a retry after `retryAfterSeconds` is safe. */
+export function overloaded(reason: OverloadReason, message: string, retryAfterSeconds: number): ServiceError {
+  return new ServiceError('OVERLOADED', `the service is overloaded (${message}); nothing was registered, retry later`, [{ reason }], {
+    retryAfterSeconds,
+  });
+}
+
+/** 503 REGISTRATION_OUTCOME_UNKNOWN: the callback `uid` may or may not exist; the idempotency key is kept. */
+export function registrationOutcomeUnknown(uid: string, cause: unknown, retryAfterSeconds: number): ServiceError {
+  return new ServiceError(
+    'REGISTRATION_OUTCOME_UNKNOWN',
+    `Temporal did not confirm the registration of "${uid}" in time and could not be asked whether it happened; ` +
+      'retry with the same idempotency key and body (or read the uid later)',
+    [{ uid }],
+    { cause, retryAfterSeconds },
+  );
+}
+
+/** 503 after a start Temporal did not answer and whose workflow does not exist: definitely not registered. */
+export function registrationNotStarted(cause: unknown): ServiceError {
+  return new ServiceError(
+    'DEPENDENCY_UNAVAILABLE',
+    'Temporal did not answer the registration in time and the callback does not exist: nothing was registered; retry later',
+    [{ dependency: 'temporal' }],
+    { cause, retryAfterSeconds: 5 },
+  );
 }

@@ -85,6 +85,17 @@ export function overdueQuery(app: string, now: number, graceMs: number): string 
   ].join(' AND ');
 }
 
+/** Callbacks (of `app`, or of every app) whose trigger time has passed and whose first attempt has not started. */
+export function dueQuery(app: string | undefined, now: number): string {
+  return [
+    `WorkflowType = '${WORKFLOW_TYPE}'`,
+    ...(app === undefined ? [] : [`CallbackApp = '${app}'`]),
+    `ExecutionStatus = 'Running'`,
+    `CallbackStatus = 'scheduled'`,
+    `CallbackTriggerAt <= '${new Date(now).toISOString()}'`,
+  ].join(' AND ');
+}
+
 /** What the Web UI's list shows for one app. */
 export function appUiQuery(app: string): string {
   return `CallbackApp = ${literal(app, 'path.app', '"')}`;

@@ -18,6 +18,7 @@ import { scheduledStartTimeKey } from '../../workflows/schedule-fire.js';
 import { validationError } from '../errors.js';
 import { GRPC_INVALID_ARGUMENT, hasGrpcCode } from './dependency-calls.js';
 import { callbackLinks, workflowListUiUrl, type LinkSettings } from './links.js';
+import { appBacklog, type AppBacklog } from './app-backlog.js';
 import { appUiQuery, decodePageToken, encodePageToken, listQuery, literal, overdueQuery, statusCondition, type ListFilters } from './visibility-query.js';
 import type { CallbackMemo } from './workflow-data.js';
 
@@ -53,6 +54,8 @@ export interface CallbackStats {
   counts: Record<CallbackStatus, number>;
   total: number;
   overdue: { count: number; oldest: OverdueCallback | null; graceSeconds: number };
+  /** How far behind firing is for this app right now. */
+  backlog: AppBacklog;
   links: { webUi: string };
 }
 
@@ -119,11 +122,16 @@ export class CallbackVisibility {
       }),
     );
     const counts = Object.fromEntries(counted) as Record<CallbackStatus, number>;
+    const [overdue, backlog] = await Promise.all([
+      this.overdue(app, overdueGraceMs),
+      appBacklog(this.client, this.namespace, app, this.call, this.now()),
+    ]);
     return {
       app,
       counts,
       total: counted.reduce((sum, [, count]) => sum + count, 0),
-      overdue: await this.overdue(app, overdueGraceMs),
+      overdue,
+      backlog,
       links: { webUi: workflowListUiUrl(this.links, appUiQuery(app)) },
     };
   }

@@ -58,12 +58,18 @@ const ERROR_DOCS: Record<number, ErrorDoc> = {
     example: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'only application/json bodies are accepted', details: [{ contentType: 'text/plain' }] },
   },
   429: {
-    description: "Rate limited per token (RATE_LIMITED), or one of Temporal's limits refused the call (OVERLOADED); retry after Retry-After seconds.",
+    description:
+      'Rate limited per token (RATE_LIMITED), or too much load for now (OVERLOADED): on registration, admission control found the ' +
+      "stack saturated (details: [{reason}]; nothing registered, the key released), or one of Temporal's limits refused the call; " +
+      'retry after Retry-After seconds.',
     example: { code: 'RATE_LIMITED', message: 'rate limit of 6000 requests per 1 minute exceeded; retry later' },
   },
   503: {
     description:
-      'Temporal, Redis or a service worker did not answer in time (DEPENDENCY_UNAVAILABLE, details name which); retry after Retry-After seconds.',
+      'Temporal, Redis or a service worker did not answer in time (DEPENDENCY_UNAVAILABLE, details name which; on registration: ' +
+      'nothing was registered, the key released), or, on registration, Temporal did not confirm the start and could not be asked ' +
+      'whether it happened (REGISTRATION_OUTCOME_UNKNOWN, details: [{uid}], the key kept: retry with the same key and body); ' +
+      'retry after Retry-After seconds.',
     example: { code: 'DEPENDENCY_UNAVAILABLE', message: 'Temporal is unreachable; retry later', details: [{ dependency: 'temporal' }] },
   },
 };

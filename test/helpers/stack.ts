@@ -65,6 +65,11 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     RATE_LIMIT_MAX: '0',
     // Tests poll stats until visibility catches up; the cache has tests of its own (ops-limits).
     STATS_CACHE_MS: '0',
+    // Functional tests share two busy cores: admission control (tested on its own in overload.test.ts)
+    // would refuse their bursts, and a start may take longer than the production bound.
+    ADMISSION_MAX_INFLIGHT_STARTS: '0',
+    ADMISSION_MAX_EVENT_LOOP_DELAY_MS: '0',
+    REGISTRATION_START_TIMEOUT_MS: '5000',
     ...extra,
   };
 }
