@@ -11,7 +11,7 @@ import { errorAnswerOf, validationEnvelopeOf } from '../plugins/errors.js';
 import type { RegisterBody } from '../../shared/schemas/callbacks.js';
 import type { BatchItemResult } from '../../shared/schemas/batch.js';
 import type { RegisterResult } from './service.js';
-import { ServiceError } from '../errors.js';
+import { ServiceError, dependencyUnavailable } from '../errors.js';
 
 export interface BatchRegistrationOptions {
   app: string;
@@ -53,9 +53,20 @@ export async function registerBatch(options: BatchRegistrationOptions): Promise<
         const result: BatchItemResult = { status: answer.status, ...answer.envelope };
         if (answer.retryAfterSeconds !== undefined) result.retryAfterSeconds = answer.retryAfterSeconds;
         if (err instanceof ServiceError && err.code === 'DEPENDENCY_UNAVAILABLE') unavailable ??= result;
+        // This item's start went out and Temporal could not say whether it landed; the items not yet
+        // sent certainly did not: they answer that Temporal is unreachable.
+        if (err instanceof ServiceError && err.code === 'REGISTRATION_OUTCOME_UNKNOWN') unavailable ??= notSent(err, log);
         return result;
       }
     },
     { concurrency: options.concurrency },
   );
+}
+
+/** The answer of an item never sent to Temporal because it was found unreachable meanwhile. */
+function notSent(cause: unknown, log: FastifyBaseLogger): BatchItemResult {
+  const answer = errorAnswerOf(dependencyUnavailable('temporal', cause), log);
+  const result: BatchItemResult = { status: answer.status, ...answer.envelope };
+  if (answer.retryAfterSeconds !== undefined) result.retryAfterSeconds = answer.retryAfterSeconds;
+  return result;
 }
