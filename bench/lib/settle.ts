@@ -36,6 +36,7 @@ export async function settle(
   fires: ReadonlyMap<number, number>,
   deadline: number,
   onRound?: (open: number) => void,
+  roundMs = ROUND_MS,
 ): Promise<SettleResult> {
   const started = Date.now();
   const finalStates = new Map<number, RecordState>();
@@ -44,7 +45,7 @@ export async function settle(
   for (let open = unsettled(); open.length > 0 && Date.now() < deadline; open = unsettled()) {
     onRound?.(open.length);
     await inBatches(open, CONCURRENCY, async ({ seq, id }) => finalStates.set(seq, await source.lookup(id)));
-    await sleep(ROUND_MS);
+    await sleep(roundMs);
   }
   // Anything still open beyond our own unfired callbacks is a stray. Visibility lags a little
   // behind closes under load, so count again until none are left or the bound is reached.
@@ -55,7 +56,7 @@ export async function settle(
       strayOpen = Math.max(0, (await source.openExecutions()) - ours);
       if (strayOpen === 0 || Date.now() >= deadline) break;
       onRound?.(ours + strayOpen);
-      await sleep(ROUND_MS);
+      await sleep(roundMs);
     }
   }
   for (const { seq } of pending) if (fires.has(seq)) finalStates.delete(seq);
