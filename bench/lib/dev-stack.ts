@@ -38,7 +38,18 @@ export async function startDevStack(options: BenchStackOptions): Promise<BenchSt
       // already gone
     }
   };
+  // The group is detached from ours, so neither a Ctrl-C of the bench nor a SIGTERM reaches it: pass them on.
+  // (Node runs no 'exit' handler when a signal kills it; a SIGKILL of the bench leaves the stack running.)
   process.on('exit', () => killGroup('SIGKILL'));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killGroup('SIGINT');
+      const pgid = dev?.pid;
+      void waitFor('npm run dev to stop', async () => pgid === undefined || !groupAlive(pgid), { timeoutMs: 40_000, intervalMs: 200 })
+        .catch(() => undefined)
+        .finally(() => process.exit(130));
+    });
+  }
 
   const start = async (extra: Record<string, string>): Promise<void> => {
     const log = openSync(join(options.workDir, 'npm-run-dev.log'), 'a');
