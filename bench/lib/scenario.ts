@@ -145,6 +145,9 @@ export async function runScenario(driver: SideDriver, run: string, params: Scena
     // Late reports of the last batch (the children flush every 100 ms), and any duplicate.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const windowEndAt = Date.now();
+    // Before settling: the lookups below are the bench's own requests, not the server's cost of callbacks.
+    const countersAfter = await driver.serverCounters?.();
+    const firedByWindowEnd = firedAccepted();
 
     const pending = registrations.flatMap((r, seq) => (r?.outcome === 'accepted' && r.id !== undefined && !collector.firstFire.has(seq) ? [{ seq, id: r.id }] : []));
     const settled =
@@ -195,7 +198,7 @@ export async function runScenario(driver: SideDriver, run: string, params: Scena
       cpuSeconds: driver.cpu(),
       loadavg: loadavg(),
     };
-    if (driver.serverCounters) result.serverCost = costPerCallback(countersBefore ?? null, await driver.serverCounters(), result.fired);
+    if (driver.serverCounters) result.serverCost = costPerCallback(countersBefore ?? null, countersAfter ?? null, firedByWindowEnd);
     if (driver.breakdown) result.breakdown = await driver.breakdown(sampleOf(registrations, triggers, collector.firstFire));
     progress.done(
       `fired ${result.fired}/${result.registered} (refused ${result.refused}, errors ${result.registrationErrors}), lost ${result.lost}, ghosts ${result.ghosts}, ` +
