@@ -6,6 +6,7 @@
 import type { CallbackHandler } from '../activities/invoke-callback.js';
 import { DelayCallbackError } from './errors.js';
 import { HttpClient } from './http.js';
+import { ScheduleCalls, type Schedule, type ScheduleParams, type SchedulePage, type ScheduleUpdate } from './schedules.js';
 import type {
   Callback,
   CallbackPage,
@@ -24,6 +25,7 @@ export class DelayCallbackClient {
   private readonly http: HttpClient;
   private readonly handlers = new Map<string, CallbackHandler>();
   private worker: AppWorker | undefined;
+  private readonly schedules: ScheduleCalls;
 
   constructor(private readonly options: DelayCallbackClientOptions) {
     this.app = options.app;
@@ -33,6 +35,7 @@ export class DelayCallbackClient {
       timeoutMs: options.requestTimeoutMs ?? 10_000,
       retries: options.retries ?? 5,
     });
+    this.schedules = new ScheduleCalls(this.http, this.app);
   }
 
   /** Registers the local handler for `alias`. Works before and after `start()`. */
@@ -130,6 +133,42 @@ export class DelayCallbackClient {
     const suffix = options.overdueAfterSeconds === undefined ? '' : `?overdueAfterSeconds=${options.overdueAfterSeconds}`;
     const path = `/v1/apps/${encodeURIComponent(this.app)}/stats${suffix}`;
     return (await this.http.request<CallbackStats>({ method: 'GET', path, idempotent: true })).body;
+  }
+
+  /** Creates a schedule (a recurring callback): each fire runs the handler of `alias` as a callback of its own. */
+  schedule<Args = unknown>(params: ScheduleParams<Args>): Promise<Schedule<Args> & { replayed: boolean }> {
+    return this.schedules.create(params);
+  }
+
+  getSchedule<Args = unknown>(scheduleId: string): Promise<Schedule<Args>> {
+    return this.schedules.get(scheduleId);
+  }
+
+  /** One page of the app's schedules (Temporal visibility: eventually consistent). */
+  listSchedules(options: { pageSize?: number; pageToken?: string } = {}): Promise<SchedulePage> {
+    return this.schedules.list(options);
+  }
+
+  updateSchedule<Args = unknown>(scheduleId: string, changes: ScheduleUpdate<Args>): Promise<Schedule<Args>> {
+    return this.schedules.update(scheduleId, changes);
+  }
+
+  pauseSchedule<Args = unknown>(scheduleId: string, note?: string): Promise<Schedule<Args>> {
+    return this.schedules.pause(scheduleId, note);
+  }
+
+  resumeSchedule<Args = unknown>(scheduleId: string, note?: string): Promise<Schedule<Args>> {
+    return this.schedules.resume(scheduleId, note);
+  }
+
+  /** One fire now; it does not count against the schedule's limit. */
+  triggerSchedule<Args = unknown>(scheduleId: string): Promise<Schedule<Args>> {
+    return this.schedules.trigger(scheduleId);
+  }
+
+  /** No more fires (one already started runs to its end); answers the last state. */
+  deleteSchedule<Args = unknown>(scheduleId: string): Promise<Schedule<Args>> {
+    return this.schedules.delete(scheduleId);
   }
 
   private path(uid?: string): string {

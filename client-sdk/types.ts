@@ -1,10 +1,11 @@
 /** Public types of the client SDK, derived from the workflow contract. */
-import type { NativeConnectionOptions } from '@temporalio/worker';
+import type { NativeConnectionOptions, WorkerOptions } from '@temporalio/worker';
 import type { AttemptReport } from '../activities/invoke-callback.js';
 import type { Backoff, CallbackState, CallbackStatus } from '../workflows/contract.js';
 
 export type { AttemptError, AttemptRecord, Backoff, CallbackRequest, CallbackStatus } from '../workflows/contract.js';
 export type { AttemptReport, CallbackHandler } from '../activities/invoke-callback.js';
+export type { WebhookAttemptErrorCode, WebhookEvent } from '../workflows/webhook-contract.js';
 
 export interface CallbackLinks {
   /** This callback in the API. */
@@ -41,6 +42,8 @@ export interface CallbackPage {
 export interface ListFilters {
   status?: CallbackStatus;
   alias?: string;
+  /** Only the fires of this schedule. */
+  scheduleId?: string;
   /** Trigger time at or after this instant. */
   triggerAfter?: Date | string | number;
   /** Trigger time before this instant. */
@@ -72,6 +75,8 @@ export interface CallbackStats {
   };
   /** The app's callbacks in the Temporal Web UI. */
   links: { webUi: string };
+  /** When these figures were computed: the facade serves them again for a few seconds (STATS_CACHE_MS). */
+  asOf: string;
 }
 
 export interface RetryOptions {
@@ -99,6 +104,19 @@ export interface RegisterParams<Args = unknown> {
   idempotencyKey?: string;
   /** @default 30 */
   attemptTimeoutSeconds?: number;
+  /** Deliver to this URL (a signed POST, Standard Webhooks) instead of a handler of this app's worker. */
+  webhook?: WebhookParams;
+}
+
+/** Where a webhook callback is delivered. Receivers check deliveries with `verifyWebhook`. */
+export interface WebhookParams {
+  /** Absolute http(s) URL without user info, at most 2048 characters. Stored in plain text: put credentials in `headers`. */
+  url: string;
+  /**
+   * Sent with every attempt: at most 20, values at most 1024 characters; not hop-by-hop, `host`,
+   * `content-length`, `content-type`, `expect` or `webhook-*`. Values are stored encrypted.
+   */
+  headers?: Record<string, string>;
 }
 
 /** The original helper's shape: `register(params, { alias, onCallback })`. */
@@ -128,6 +146,12 @@ export interface DelayCallbackClientOptions {
     namespace?: string;
     tls?: NativeConnectionOptions['tls'];
     apiKey?: string;
+    /**
+     * Payload codecs (encryption, for example) of the worker: the same as the service's, which
+     * encodes the arguments your handlers receive and decodes their results.
+     * @default Temporal's default converter, no codec
+     */
+    dataConverter?: WorkerOptions['dataConverter'];
   };
   worker?: {
     /** Handlers running at once on this worker. @default 100 */

@@ -44,6 +44,7 @@ export class AppWorker {
         taskQueue: appTaskQueue(options.app),
         activities: createCallbackActivities({ handlers: options.handlers, onAttempt: options.onAttempt }),
         identity: options.identity,
+        dataConverter: options.temporal.dataConverter,
         maxConcurrentActivityTaskExecutions: options.maxConcurrentHandlers,
         shutdownGraceTime: options.shutdownGraceTimeMs,
       });

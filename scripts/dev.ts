@@ -28,6 +28,8 @@ import { ensureSearchAttributes, startTemporalDevServer, type TemporalDevServer 
 const log = (line: string): void => console.log(`[dev] ${line}`);
 const env: NodeJS.ProcessEnv = { ...process.env };
 const DEMO_APP = 'demo';
+/** Webhooks to a receiver on this machine, for trying them out; production blocks loopback. */
+const DEV_WEBHOOK_CIDRS = '127.0.0.1/32';
 const startedAt = performance.now();
 
 /** What `<data dir>/dev-stack.json` holds while the stack runs. */
@@ -59,7 +61,9 @@ function portOf(hostPort: string, variable: string): number {
 }
 
 async function main(): Promise<void> {
+  if (!env.WEBHOOK_ALLOWED_CIDRS?.trim()) env.WEBHOOK_ALLOWED_CIDRS = DEV_WEBHOOK_CIDRS;
   const config = loadConfig(env); // fail early, naming the variable, before starting anything
+  log(`webhooks may reach ${config.webhooks.allowedCidrs.join(', ')} besides public addresses (WEBHOOK_ALLOWED_CIDRS; development only)`);
   const dataDir = resolve(env.DELAY_CALLBACK_DATA_DIR?.trim() || join(PROJECT_ROOT, '.data'));
   const stateFile = join(dataDir, 'dev-stack.json');
   const stopping: Array<() => Promise<void>> = [];

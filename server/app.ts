@@ -9,6 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import { CallbackService } from './callbacks/service.js';
+import { TargetPolicy } from '../activities/webhook/target-policy.js';
 import type { Config } from './config.js';
 import { IdempotencyStore } from './idempotency-store.js';
 import type { ServiceMetrics } from './metrics.js';
@@ -22,7 +23,9 @@ import shutdownPlugin from './plugins/shutdown.js';
 import { installStrictValidation } from './plugins/validation.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { listingRoutes } from './routes/listing.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { CallbackVisibility } from './callbacks/visibility.js';
+import { ScheduleService } from './schedules/service.js';
 import { opsRoutes } from './routes/ops.js';
 import { SERVICE_VERSION } from './version.js';
 
@@ -86,6 +89,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     idempotency: new IdempotencyStore(deps.redis, { keyPrefix: config.redis.keyPrefix, ttlSeconds: config.idempotencyTtlSeconds }),
     links,
     limits: { maxArgsBytes: config.maxArgsBytes, maxHorizonSeconds: config.maxHorizonSeconds },
+    webhooks: { secrets: config.webhooks.signingSecrets, targetPolicy: new TargetPolicy(config.webhooks.allowedCidrs) },
     dependencyTimeoutMs: config.dependencyTimeoutMs,
     now: deps.now,
     onEvent: (event) => {
@@ -97,8 +101,17 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   });
 
   await app.register(callbackRoutes, { service });
-  await app.register(listingRoutes, {
-    visibility: new CallbackVisibility(deps.temporal, links, (call) => service.temporalCall(call), deps.now),
+  const visibility = new CallbackVisibility(deps.temporal, links, (call) => service.temporalCall(call), deps.now);
+  await app.register(listingRoutes, { visibility, statsCacheMs: config.statsCacheMs });
+  await app.register(scheduleRoutes, {
+    service: new ScheduleService({
+      client: deps.temporal,
+      links,
+      limits: { maxArgsBytes: config.maxArgsBytes, maxHorizonSeconds: config.maxHorizonSeconds, maxSchedulesPerApp: config.maxSchedulesPerApp },
+      visibility,
+      call: (call) => service.temporalCall(call),
+      now: deps.now,
+    }),
   });
   await app.register(opsRoutes, {
     registry: deps.metrics.registry,

@@ -4,6 +4,8 @@
  * The table below is also the source of the table in docs/configuration.md.
  */
 import { readFileSync } from 'node:fs';
+import { WebhookSecrets } from '../activities/webhook/secrets.js';
+import { parseAllowedCidrs } from '../activities/webhook/target-policy.js';
 import { APP_NAME_PATTERN } from './schemas/common.js';
 
 export interface TemporalTlsConfig {
@@ -29,6 +31,8 @@ export interface Config {
   idempotencyTtlSeconds: number;
   maxArgsBytes: number;
   maxHorizonSeconds: number;
+  /** Schedules an app may have at once (POST beyond it: 409 SCHEDULE_LIMIT_REACHED). */
+  maxSchedulesPerApp: number;
   /** Per-app bearer tokens (several allowed per app for rotation). */
   appTokens: ReadonlyMap<string, readonly string[]>;
   adminToken?: string;
@@ -38,8 +42,22 @@ export interface Config {
   worker: { maxCachedWorkflows: number; maxConcurrentWorkflowTasks: number };
   /** Bound on every call to Temporal or Redis made for a request; past it the answer is 503. */
   dependencyTimeoutMs: number;
+  /** How long an app's stats are served again before they are computed anew (0: every time). */
+  statsCacheMs: number;
   /** Public base URL of this API, for `links.self`; relative links when unset. */
   publicUrl?: string;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Per-app Standard Webhooks secrets; prints and serializes as `[redacted]`. */
+  signingSecrets: WebhookSecrets;
+  /** Ranges opened on top of the public internet (normalized CIDRs). */
+  allowedCidrs: readonly string[];
+  /** The most of a receiver's answer read (a larger 2xx body is not kept as the result). */
+  maxResponseBytes: number;
+  /** Webhook attempts the service worker runs at once. */
+  maxConcurrentDeliveries: number;
 }
 
 export class ConfigError extends Error {
@@ -76,6 +94,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'IDEMPOTENCY_TTL_SECONDS', default: '86400', description: 'How long an idempotency key is remembered.' },
   { name: 'MAX_ARGS_BYTES', default: '65536', description: 'Largest serialized `args` accepted (413 beyond).' },
   { name: 'MAX_HORIZON_SECONDS', default: '315360000', description: 'Furthest trigger time accepted, from now (10 years; 400 beyond).' },
+  { name: 'MAX_SCHEDULES_PER_APP', default: '1000', description: 'Schedules (recurring callbacks) an app may have at once (409 SCHEDULE_LIMIT_REACHED beyond).' },
   { name: 'DELAY_CALLBACK_TOKENS', description: 'Per-app bearer tokens: `app=token,app2=token2` (an app may appear twice, for rotation).' },
   { name: 'DELAY_CALLBACK_TOKENS_FILE', description: 'File of `app=token` lines (whole-line `#` comments), merged with the above.' },
   { name: 'DELAY_CALLBACK_ADMIN_TOKEN', description: 'One token valid for every app.' },
@@ -85,7 +104,18 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'WORKER_MAX_CACHED_WORKFLOWS', default: '1000', description: 'Sticky cache size of the service worker (sleeping callbacks are evicted, not pinned).' },
   { name: 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', default: '100', description: 'Workflow tasks the service worker runs at once.' },
   { name: 'DEPENDENCY_TIMEOUT_MS', default: '5000', description: 'Bound on each Temporal/Redis call made for a request; past it the answer is 503.' },
+  { name: 'STATS_CACHE_MS', default: '5000', description: "How long an app's `/stats` answer is served again (9 visibility calls each); 0 computes it every time. Concurrent requests always share one computation." },
   { name: 'PUBLIC_URL', description: 'Public base URL of the API for absolute `links.self`; relative links when unset.' },
+  {
+    name: 'WEBHOOK_SIGNING_SECRETS',
+    description: 'Webhook signing secrets: `app=whsec_...` entries, `*=whsec_...` for apps without their own; an app listed twice is signed with both (current first). Never logged.',
+  },
+  {
+    name: 'WEBHOOK_ALLOWED_CIDRS',
+    description: 'Ranges webhooks may reach besides public addresses, e.g. `10.20.0.0/16,fd00:1::/64` (private, loopback and link-local are blocked otherwise).',
+  },
+  { name: 'WEBHOOK_MAX_RESPONSE_BYTES', default: '65536', description: "Most of a receiver's answer read; a larger 2xx body is not kept as the result (null)." },
+  { name: 'WEBHOOK_MAX_CONCURRENT_DELIVERIES', default: '100', description: 'Webhook attempts one service worker runs at once.' },
   { name: 'DELAY_CALLBACK_TOOLS_DIR', default: '~/.cache/delay-callback', description: 'Scripts only: where the built Temporal CLI is cached.' },
   { name: 'TEMPORAL_CLI_PATH', description: 'Scripts only: a `temporal` binary to use instead of building one.' },
   { name: 'DELAY_CALLBACK_DATA_DIR', default: '.data', description: 'Scripts only: where `npm run dev` keeps the Temporal dev server\'s SQLite file (and `dev-stack.json` while it runs).' },
@@ -189,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyTtlSeconds: integer('IDEMPOTENCY_TTL_SECONDS', 1, 365 * 86_400),
     maxArgsBytes: integer('MAX_ARGS_BYTES', 2, 1_048_576),
     maxHorizonSeconds: integer('MAX_HORIZON_SECONDS', 1, 100 * 365 * 86_400),
+    maxSchedulesPerApp: integer('MAX_SCHEDULES_PER_APP', 0, 100_000),
     appTokens: parseTokens(env, read),
     adminToken: matching('DELAY_CALLBACK_ADMIN_TOKEN', VISIBLE_ASCII, 'visible ASCII characters without spaces', true),
     rateLimit: { max: integer('RATE_LIMIT_MAX', 0, 100_000_000), windowMs: parseDuration('RATE_LIMIT_WINDOW', required('RATE_LIMIT_WINDOW')) },
@@ -198,8 +229,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentWorkflowTasks: integer('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 2, 10_000),
     },
     dependencyTimeoutMs: integer('DEPENDENCY_TIMEOUT_MS', 100, 120_000),
+    statsCacheMs: integer('STATS_CACHE_MS', 0, 300_000),
     publicUrl: read('PUBLIC_URL') === undefined ? undefined : url('PUBLIC_URL', ['http:', 'https:']),
+    webhooks: {
+      signingSecrets: parsed('WEBHOOK_SIGNING_SECRETS', read('WEBHOOK_SIGNING_SECRETS') ?? '', WebhookSecrets.parse),
+      allowedCidrs: parsed('WEBHOOK_ALLOWED_CIDRS', read('WEBHOOK_ALLOWED_CIDRS') ?? '', parseAllowedCidrs),
+      maxResponseBytes: integer('WEBHOOK_MAX_RESPONSE_BYTES', 1024, 1_048_576),
+      maxConcurrentDeliveries: integer('WEBHOOK_MAX_CONCURRENT_DELIVERIES', 1, 10_000),
+    },
   };
+}
+
+/** A value parsed by `parse`, whose Error message (never holding a secret) names what is wrong. */
+function parsed<T>(variable: string, raw: string, parse: (raw: string) => T): T {
+  try {
+    return parse(raw);
+  } catch (err) {
+    throw new ConfigError(variable, (err as Error).message);
+  }
 }
 
 const VISIBLE_ASCII = /^[\x21-\x7E]+$/;

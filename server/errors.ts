@@ -8,9 +8,14 @@ export const ERROR_STATUS = {
   MALFORMED_JSON: 400,
   /** Node's HTTP parser refused the request (bad request line, header or framing). */
   MALFORMED_REQUEST: 400,
+  /** A webhook registration for an app that has no signing secret (WEBHOOK_SIGNING_SECRETS). */
+  WEBHOOK_SECRET_MISSING: 400,
+  /** A webhook URL whose literal IP address the target policy blocks (WEBHOOK_ALLOWED_CIDRS). */
+  WEBHOOK_TARGET_BLOCKED: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   CALLBACK_NOT_FOUND: 404,
+  SCHEDULE_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   REQUEST_TIMEOUT: 408,
@@ -18,9 +23,13 @@ export const ERROR_STATUS = {
   CALLBACK_FINISHED: 409,
   CALLBACK_NOT_FAILED: 409,
   IDEMPOTENCY_KEY_REUSED: 409,
+  SCHEDULE_EXISTS: 409,
+  SCHEDULE_LIMIT_REACHED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  /** Too much load for now (here: one of Temporal's limits); retry after Retry-After seconds. */
+  OVERLOADED: 429,
   HEADERS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500,
   DEPENDENCY_UNAVAILABLE: 503,
@@ -57,6 +66,10 @@ export function validationError(field: string, message: string): ServiceError {
 
 export function callbackNotFound(app: string, uid: string): ServiceError {
   return new ServiceError('CALLBACK_NOT_FOUND', `app "${app}" has no callback "${uid}"`);
+}
+
+export function scheduleNotFound(app: string, scheduleId: string): ServiceError {
+  return new ServiceError('SCHEDULE_NOT_FOUND', `app "${app}" has no schedule "${scheduleId}"`);
 }
 
 /** 503: a dependency did not answer in time; the client may retry after a few seconds. */

@@ -4,6 +4,7 @@
  * service worker counts fires and attempts as its workflows report them.
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { WebhookAttemptReport } from '../activities/webhook/deliver-webhook.js';
 import type { CallbackMetricsSink } from '../workflows/contract.js';
 
 /** Lateness buckets, in seconds: from "as good as it gets" to "a worker was down". */
@@ -20,6 +21,10 @@ export interface ServiceMetrics {
   finished: Counter<'app' | 'status'>;
   fireLateness: Histogram<'app'>;
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  webhookRequests: Counter<'app' | 'status_class' | 'outcome'>;
+  webhookDuration: Histogram<'app' | 'status_class'>;
+  /** Counts one webhook request the service worker made (the `onAttempt` of the webhook activity). */
+  webhookAttempt: (report: WebhookAttemptReport) => void;
   /** The sink the service worker's workflows report through. */
   sink: CallbackMetricsSink;
 }
@@ -66,6 +71,24 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
+    webhookRequests: new Counter({
+      name: 'delay_callback_webhook_requests_total',
+      help: 'Webhook attempts by status class (2xx, 3xx, 4xx, 5xx; none without an answer) and outcome (succeeded or the attempt error code).',
+      labelNames: ['app', 'status_class', 'outcome'] as const,
+      registers,
+    }),
+    webhookDuration: new Histogram({
+      name: 'delay_callback_webhook_request_duration_seconds',
+      help: 'Webhook request duration, from connecting to the end of the answer, by status class.',
+      labelNames: ['app', 'status_class'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+  };
+  const webhookAttempt = (report: WebhookAttemptReport): void => {
+    const statusClass = report.status === null ? 'none' : `${Math.floor(report.status / 100)}xx`;
+    metrics.webhookRequests.inc({ app: report.app, status_class: statusClass, outcome: report.outcome });
+    metrics.webhookDuration.observe({ app: report.app, status_class: statusClass }, report.durationMs / 1000);
   };
   const sink: CallbackMetricsSink = {
     attemptFinished: (app, outcome) => metrics.attempts.inc({ app, outcome }),
@@ -75,5 +98,5 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
     },
     finished: (app, status) => metrics.finished.inc({ app, status }),
   };
-  return { ...metrics, sink };
+  return { ...metrics, webhookAttempt, sink };
 }

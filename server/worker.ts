@@ -1,6 +1,7 @@
 /**
  * The service worker: runs the `delayCallback` workflows on the `delay-callback`
- * task queue (no activities: those run on each application's own worker).
+ * task queue, and the webhook deliveries (`deliverWebhook`, mostly as local
+ * activities); SDK callbacks run on each application's own worker.
  * It runs inside the facade by default, or alone (`worker-main.ts`) to scale
  * separately; a supervisor reconnects and restarts it after a fatal error.
  */
@@ -9,12 +10,17 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker as Thread } from 'node:worker_threads';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type InjectedSinks, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { FastifyBaseLogger } from 'fastify';
 import { SERVICE_TASK_QUEUE, type CallbackSinks } from '../workflows/contract.js';
+import type { WebhookActivities } from '../workflows/webhook-contract.js';
+import { createWebhookActivities } from '../activities/webhook/deliver-webhook.js';
+import { TargetPolicy } from '../activities/webhook/target-policy.js';
 import type { Config } from './config.js';
 import type { ServiceMetrics } from './metrics.js';
 import { connectNative } from './temporal/connection.js';
+import { SERVICE_VERSION } from './version.js';
 
 export interface ServiceWorkerOptions {
   connection: NativeConnection;
@@ -27,6 +33,26 @@ export interface ServiceWorkerOptions {
   /** @default 100 */
   maxConcurrentWorkflowTaskExecutions?: number;
   identity?: string;
+  /**
+   * Payload codecs (encryption, for example); the facade's client and every app worker must use
+   * the same. @default Temporal's default converter, no codec
+   */
+  dataConverter?: DataConverter;
+  /** The webhook delivery activity (see {@link webhookActivitiesFrom}); without it webhook attempts find no implementation. */
+  webhookActivities?: WebhookActivities;
+  /** Webhook attempts run at once (local and regular activities each). @default 100 */
+  maxConcurrentDeliveries?: number;
+}
+
+/** The webhook delivery with its dependencies from configuration: secrets, target policy, limits, metrics. */
+export function webhookActivitiesFrom(config: Config, metrics: ServiceMetrics | undefined): WebhookActivities {
+  return createWebhookActivities({
+    secrets: config.webhooks.signingSecrets,
+    policy: new TargetPolicy(config.webhooks.allowedCidrs),
+    maxResponseBytes: config.webhooks.maxResponseBytes,
+    userAgent: `delay-callback/${SERVICE_VERSION}`,
+    onAttempt: metrics?.webhookAttempt,
+  });
 }
 
 /** `workflows/index` next to this module (`.ts` when run from source, `.js` when built). */
@@ -91,6 +117,12 @@ export async function createServiceWorker(options: ServiceWorkerOptions): Promis
     taskQueue: SERVICE_TASK_QUEUE,
     workflowBundle: options.workflowBundle ?? (await workflowBundle()),
     sinks: metricsSinks(options.metrics),
+    activities: options.webhookActivities ?? {},
+    maxConcurrentLocalActivityExecutions: options.maxConcurrentDeliveries ?? 100,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentDeliveries ?? 100,
+    // Regular (non-local) webhook activities are only the rare long attempts: two pollers suffice.
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
+    dataConverter: options.dataConverter,
     maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 100,
     identity: options.identity ?? `delay-callback-service@${hostname()}:${process.pid}`,
@@ -116,12 +148,25 @@ export interface ServiceWorkerHandle {
  */
 export function superviseServiceWorker(
   config: Config,
-  options: { metrics?: ServiceMetrics; log: FastifyBaseLogger; workflowBundle?: { codePath: string }; retryDelayMs?: number },
+  options: {
+    metrics?: ServiceMetrics;
+    log: FastifyBaseLogger;
+    workflowBundle?: { codePath: string };
+    retryDelayMs?: number;
+    dataConverter?: DataConverter;
+  },
 ): ServiceWorkerHandle {
   let state: ServiceWorkerState = 'starting';
   let current: Worker | undefined;
   let stopping = false;
   let wake: (() => void) | undefined;
+  // Built once: its connection pools outlive a restart of the worker.
+  const webhookActivities = webhookActivitiesFrom(config, options.metrics);
+  const { allowedCidrs, signingSecrets } = config.webhooks;
+  if (allowedCidrs.length > 0) {
+    options.log.warn({ allowedCidrs }, 'webhooks may reach these ranges besides public addresses (WEBHOOK_ALLOWED_CIDRS)');
+  }
+  options.log.info({ signingSecrets: signingSecrets.describe() }, 'webhook signing secrets loaded (counts only)');
 
   const loop = async (): Promise<void> => {
     while (!stopping) {
@@ -133,8 +178,11 @@ export function superviseServiceWorker(
           namespace: config.temporal.namespace,
           metrics: options.metrics,
           workflowBundle: options.workflowBundle,
+          dataConverter: options.dataConverter,
           maxCachedWorkflows: config.worker.maxCachedWorkflows,
           maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+          webhookActivities,
+          maxConcurrentDeliveries: config.webhooks.maxConcurrentDeliveries,
         });
         if (stopping) break;
         state = 'running';

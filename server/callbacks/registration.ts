@@ -14,6 +14,7 @@ import {
 } from '../../workflows/contract.js';
 import { ServiceError, validationError } from '../errors.js';
 import type { RegisterBody, RescheduleBody } from '../schemas/callbacks.js';
+import { buildWebhookTarget, type WebhookRegistrationPolicy } from './webhook-target.js';
 
 export interface RegistrationLimits {
   maxArgsBytes: number;
@@ -34,6 +35,7 @@ export function buildRegistration(
   headerKey: string | undefined,
   limits: RegistrationLimits,
   now: number,
+  webhooks?: WebhookRegistrationPolicy,
 ): Registration {
   if (body.idempotencyKey !== undefined && headerKey !== undefined && body.idempotencyKey !== headerKey) {
     throw validationError('body.idempotencyKey', 'differs from the Idempotency-Key header; send one or make them equal');
@@ -42,6 +44,7 @@ export function buildRegistration(
   const triggerAtMs = resolveTriggerTime(body, limits, now);
   const args = body.args === undefined ? null : body.args;
   checkArgs(args, limits.maxArgsBytes);
+  const webhook = body.webhook === undefined ? undefined : buildWebhookTarget(app, body.webhook, webhooks);
 
   const fingerprint = key === undefined ? undefined : fingerprintOf(body);
   const uid = key === undefined || fingerprint === undefined ? randomUUID() : deterministicUid(app, key, fingerprint);
@@ -55,6 +58,7 @@ export function buildRegistration(
       createdAt: new Date(now).toISOString(),
       retry: resolveRetry(body.retry, limits.maxHorizonSeconds),
       attemptTimeoutSeconds: body.attemptTimeoutSeconds ?? DEFAULT_ATTEMPT_TIMEOUT_SECONDS,
+      ...(webhook === undefined ? {} : { webhook }),
     },
     idempotency: key === undefined || fingerprint === undefined ? undefined : { key, fingerprint },
   };
@@ -131,7 +135,8 @@ export function resolveRetry(retry: RegisterBody['retry'], maxSeconds = Number.P
   return resolved;
 }
 
-function checkArgs(args: unknown, maxBytes: number): void {
+/** args within the nesting depth and the size limit (schedules check theirs the same way). */
+export function checkArgs(args: unknown, maxBytes: number): void {
   if (depthOf(args) > MAX_ARGS_DEPTH) throw validationError('body.args', `is nested deeper than ${MAX_ARGS_DEPTH} levels`);
   const bytes = Buffer.byteLength(JSON.stringify(args));
   if (bytes > maxBytes) {
@@ -155,7 +160,10 @@ export function depthOf(value: unknown): number {
   return max;
 }
 
-/** The body as sent, minus the key itself: key order and whitespace do not matter. */
+/**
+ * The body as sent, minus the key itself: key order and whitespace do not matter. A webhook's
+ * header values are part of it (only this one-way hash of the whole body is kept, in Redis).
+ */
 export function fingerprintOf(body: RegisterBody): string {
   const { idempotencyKey: _key, ...rest } = body;
   return createHash('sha256').update(stringify(rest) ?? '').digest('hex');

@@ -34,6 +34,7 @@ import type { IdempotencyStore } from '../idempotency-store.js';
 import type { CallbackDetail, CallbackSummary, RegisterBody, RescheduleBody } from '../schemas/callbacks.js';
 import { callbackLinks, type LinkSettings } from './links.js';
 import { buildRegistration, resolveTriggerTime, type RegistrationLimits } from './registration.js';
+import type { WebhookRegistrationPolicy } from './webhook-target.js';
 import { memoOf, readMemo, registeredStateOf } from './workflow-data.js';
 import { EventType, ResetReapplyType } from '../temporal/enums.js';
 import { boundedCall, isDependencyUnavailable } from './dependency-calls.js';
@@ -43,6 +44,8 @@ export interface CallbackServiceOptions {
   idempotency: IdempotencyStore;
   links: LinkSettings;
   limits: RegistrationLimits;
+  /** Signing secrets and target policy for registrations with a `webhook`; without it they answer WEBHOOK_SECRET_MISSING. */
+  webhooks?: WebhookRegistrationPolicy;
   /** Bound on each dependency call. */
   dependencyTimeoutMs: number;
   /** Clock, for tests. @default Date.now */
@@ -70,7 +73,7 @@ export class CallbackService {
   }
 
   async register(app: string, body: RegisterBody, headerKey: string | undefined): Promise<RegisterResult> {
-    const { input, idempotency } = buildRegistration(app, body, headerKey, this.options.limits, this.now());
+    const { input, idempotency } = buildRegistration(app, body, headerKey, this.options.limits, this.now(), this.options.webhooks);
     let claimedHere = false;
     if (idempotency) {
       const claim = await this.redisCall(() =>
@@ -103,7 +106,7 @@ export class CallbackService {
             { key: searchAttributes.triggerAt, value: new Date(input.triggerAt) },
           ],
           memo: memoOf(input),
-          staticSummary: `${input.alias} of ${app}, due ${input.triggerAt}`,
+          staticSummary: summaryLine(input),
           // Temporal holds the workflow's first task until the trigger time: no timer and no task to
           // run now, so a registration costs one write, and the fire does not inherit this moment's
           // worker latency. An update (cancel, reschedule) or a cancellation request starts it early.
@@ -320,6 +323,12 @@ export class CallbackService {
   private redisCall<T>(call: () => Promise<T>): Promise<T> {
     return boundedCall('redis', this.options.dependencyTimeoutMs, call);
   }
+}
+
+/** The Web UI's one-line summary: what, whose, when, and a webhook's host (never its path or headers). */
+function summaryLine(input: DelayCallbackInput): string {
+  const target = input.webhook ? `, webhook to ${new URL(input.webhook.url).host}` : '';
+  return `${input.alias} of ${input.app}, due ${input.triggerAt}${target}`;
 }
 
 /** 409 for a callback past its waiting states; anything else is not a conflict, so `cause` goes on. */

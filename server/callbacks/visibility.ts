@@ -5,17 +5,20 @@
  */
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { decodePayload, workflowContext } from '../temporal/payloads.js';
 import type { temporal } from '@temporalio/proto';
 import {
   CALLBACK_STATUSES,
+  callbackUidOf,
   callbackWorkflowId,
   searchAttributes,
   type CallbackStatus,
 } from '../../workflows/contract.js';
+import { scheduledStartTimeKey } from '../../workflows/schedule-fire.js';
 import { validationError } from '../errors.js';
 import { GRPC_INVALID_ARGUMENT, hasGrpcCode } from './dependency-calls.js';
 import { callbackLinks, workflowListUiUrl, type LinkSettings } from './links.js';
-import { appUiQuery, decodePageToken, encodePageToken, listQuery, overdueQuery, statusCondition, type ListFilters } from './visibility-query.js';
+import { appUiQuery, decodePageToken, encodePageToken, listQuery, literal, overdueQuery, statusCondition, type ListFilters } from './visibility-query.js';
 import type { CallbackMemo } from './workflow-data.js';
 
 type RawExecution = temporal.api.workflow.v1.IWorkflowExecutionInfo;
@@ -77,16 +80,32 @@ export class CallbackVisibility {
       throw err;
     });
     const seen = new Set<string>();
-    const items: CallbackListItem[] = [];
+    const newest: RawExecution[] = [];
     for (const execution of response.executions ?? []) {
       const workflowId = execution.execution?.workflowId ?? '';
       // A redriven callback has an earlier run too: show the newest (listed first).
       if (seen.has(workflowId)) continue;
       seen.add(workflowId);
-      items.push(this.toItem(app, execution));
+      newest.push(execution);
     }
+    const items = await Promise.all(newest.map((execution) => this.toItem(app, execution)));
     const token = response.nextPageToken?.length ? encodePageToken(query, response.nextPageToken) : null;
     return { items, nextPageToken: token };
+  }
+
+  /** The status of each of `app`'s callbacks among `workflowIds` that visibility shows (it lags about a second). */
+  async statuses(app: string, workflowIds: readonly string[]): Promise<Map<string, CallbackStatus>> {
+    const statuses = new Map<string, CallbackStatus>();
+    if (workflowIds.length === 0) return statuses;
+    const query = `${listQuery(app)} AND WorkflowId IN (${workflowIds.map((id) => literal(id)).join(', ')})`;
+    const response = await this.call(() =>
+      this.client.workflowService.listWorkflowExecutions({ namespace: this.namespace, query, pageSize: workflowIds.length * 2 }),
+    );
+    for (const execution of response.executions ?? []) {
+      const workflowId = execution.execution?.workflowId ?? '';
+      if (!statuses.has(workflowId)) statuses.set(workflowId, (await this.toItem(app, execution)).status);
+    }
+    return statuses;
   }
 
   async stats(app: string, overdueGraceMs = OVERDUE_GRACE_MS): Promise<CallbackStats> {
@@ -116,12 +135,14 @@ export class CallbackVisibility {
       this.call(() => this.client.workflowService.countWorkflowExecutions({ namespace: this.namespace, query })),
       this.call(() => this.client.workflowService.listWorkflowExecutions({ namespace: this.namespace, query, pageSize: OVERDUE_SCAN })),
     ]);
-    // Visibility cannot sort by a custom attribute here: take the earliest trigger of what we scanned.
-    const oldest = (page.executions ?? [])
-      .map((execution) => this.toItem(app, execution))
-      .sort((a, b) => Date.parse(a.triggerAt) - Date.parse(b.triggerAt))[0];
+    // Visibility cannot sort by a custom attribute here: take the earliest trigger of what we scanned
+    // (every one has the attribute: the query filters on it), and read only that one in full.
+    const earliest = (page.executions ?? [])
+      .map((execution) => ({ execution, trigger: Date.parse(triggerOf(execution) ?? '') }))
+      .sort((a, b) => a.trigger - b.trigger)[0];
     const result = { count: Number(count.count ?? 0), oldest: null as OverdueCallback | null, graceSeconds: graceMs / 1000 };
-    if (!oldest) return result;
+    if (!earliest) return result;
+    const oldest = await this.toItem(app, earliest.execution);
     const description = await this.call(() => this.client.workflow.getHandle(callbackWorkflowId(app, oldest.uid)).describe());
     const pending = description.raw.pendingActivities ?? [];
     const waitingForWorker = oldest.status === 'running' && pending.some((activity) => !activity.lastStartedTime);
@@ -136,28 +157,25 @@ export class CallbackVisibility {
     return result;
   }
 
-  private toItem(app: string, execution: RawExecution): CallbackListItem {
+  private async toItem(app: string, execution: RawExecution): Promise<CallbackListItem> {
     const workflowId = execution.execution?.workflowId ?? '';
-    const uid = workflowId.slice(callbackWorkflowId(app, '').length);
-    const attributes = execution.searchAttributes?.indexedFields ?? {};
-    const read = <T>(name: string): T | undefined => {
-      const payload = attributes[name];
-      return payload ? defaultPayloadConverter.fromPayload<T>(payload) : undefined;
-    };
-    const memoPayload = (name: keyof CallbackMemo): string | undefined => {
-      const payload = execution.memo?.fields?.[name];
-      return payload ? defaultPayloadConverter.fromPayload<string>(payload) : undefined;
-    };
+    const uid = callbackUidOf(app, workflowId);
+    const read = <T>(name: string): T | undefined => attribute<T>(execution, name);
+    // The memo is encoded like any payload (codecs included); search attributes never are.
+    const memoPayload = (name: keyof CallbackMemo): Promise<string | undefined> =>
+      decodePayload<string>(this.client, execution.memo?.fields?.[name], workflowContext(this.namespace, workflowId));
     const closedAbnormally = [4, 5, 7].includes(Number(execution.status)); // CANCELED, TERMINATED, TIMED_OUT
     const status = closedAbnormally ? 'cancelled' : ((read<string>(searchAttributes.status.name) ?? 'scheduled') as CallbackStatus);
-    const trigger = read<string | string[]>(searchAttributes.triggerAt.name);
+    // A schedule's fire has its CallbackTriggerAt from its first task on; Temporal's scheduled time before.
+    const trigger = read<string | string[]>(searchAttributes.triggerAt.name) ?? read<string | string[]>(scheduledStartTimeKey.name);
+    const memoTrigger = trigger === undefined ? await memoPayload('triggerAt') : undefined;
     return {
       uid,
       app,
-      alias: read<string>(searchAttributes.alias.name) ?? memoPayload('alias') ?? '',
+      alias: read<string>(searchAttributes.alias.name) ?? (await memoPayload('alias')) ?? '',
       status,
-      triggerAt: new Date(Array.isArray(trigger) ? trigger[0]! : (trigger ?? memoPayload('triggerAt') ?? 0)).toISOString(),
-      createdAt: memoPayload('createdAt') ?? new Date(Number(execution.startTime?.seconds ?? 0) * 1000).toISOString(),
+      triggerAt: new Date(Array.isArray(trigger) ? trigger[0]! : (trigger ?? memoTrigger ?? 0)).toISOString(),
+      createdAt: (await memoPayload('createdAt')) ?? new Date(Number(execution.startTime?.seconds ?? 0) * 1000).toISOString(),
       links: callbackLinks(this.links, app, uid, execution.execution?.runId ?? undefined),
     };
   }
@@ -165,4 +183,15 @@ export class CallbackVisibility {
   private get namespace(): string {
     return this.links.namespace;
   }
+}
+
+/** A search attribute of a listed execution: plain JSON payloads, never touched by codecs. */
+function attribute<T>(execution: RawExecution, name: string): T | undefined {
+  const payload = execution.searchAttributes?.indexedFields?.[name];
+  return payload ? defaultPayloadConverter.fromPayload<T>(payload) : undefined;
+}
+
+function triggerOf(execution: RawExecution): string | undefined {
+  const trigger = attribute<string | string[]>(execution, searchAttributes.triggerAt.name);
+  return Array.isArray(trigger) ? trigger[0] : trigger;
 }

@@ -6,7 +6,15 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { EventType } from '../temporal/enums.js';
-import { registeredState, type CallbackState, type DelayCallbackInput, type RetryStrategy } from '../../workflows/contract.js';
+import { decodeArgument, workflowContext } from '../temporal/payloads.js';
+import {
+  registeredState,
+  type CallbackState,
+  type DelayCallbackInput,
+  type RetryStrategy,
+  type ScheduleFireInput,
+} from '../../workflows/contract.js';
+import { runInputOf, scheduledStartTimeKey } from '../../workflows/schedule-fire.js';
 
 export type CallbackMemo = {
   alias: string;
@@ -15,6 +23,8 @@ export type CallbackMemo = {
   retry: RetryStrategy;
   /** The first characters of the serialized args, for the Web UI. */
   argsPreview: string;
+  /** A webhook callback's target host (never its path, query or headers), for the Web UI. */
+  webhookHost?: string;
 };
 
 const ARGS_PREVIEW_CHARS = 200;
@@ -27,6 +37,7 @@ export function memoOf(input: DelayCallbackInput): CallbackMemo {
     triggerAt: input.triggerAt,
     retry: input.retry,
     argsPreview: json.length > ARGS_PREVIEW_CHARS ? `${json.slice(0, ARGS_PREVIEW_CHARS)}…` : json,
+    ...(input.webhook ? { webhookHost: new URL(input.webhook.url).host } : {}),
   };
 }
 
@@ -46,8 +57,19 @@ export async function registeredStateOf(handle: WorkflowHandle): Promise<{ state
     maximumPageSize: 50,
   });
   const events = page.history?.events ?? [];
-  const payload = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  if (!payload) throw new Error(`workflow ${handle.workflowId} has no start event input`);
+  const payloads = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+  if (!payloads?.length) throw new Error(`workflow ${handle.workflowId} has no start event input`);
   const hasRun = events.some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) || Boolean(page.nextPageToken?.length);
-  return { state: registeredState(defaultPayloadConverter.fromPayload<DelayCallbackInput>(payload)), hasRun };
+  const started = events[0]!;
+  // Through the client's data converter: the input is as its codecs (if any) encoded it.
+  const raw = await decodeArgument<DelayCallbackInput | ScheduleFireInput>(handle.client, payloads, 0, workflowContext(options.namespace, handle.workflowId));
+  // A schedule's fire: the same completion of its input as the workflow makes (schedule-fire.ts).
+  // Search attributes are never encoded by codecs: the default converter reads them.
+  const scheduledAt = started.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields?.[scheduledStartTimeKey.name];
+  const input = runInputOf(raw, {
+    workflowId: handle.workflowId,
+    scheduledStartTime: scheduledAt ? new Date(defaultPayloadConverter.fromPayload<string>(scheduledAt)) : undefined,
+    startTime: new Date(Number(started.eventTime?.seconds ?? 0) * 1000 + Math.floor((started.eventTime?.nanos ?? 0) / 1e6)),
+  });
+  return { state: registeredState(input), hasRun };
 }

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ERROR_STATUS, ServiceError, type ErrorCode, type ValidationDetail } from '../errors.js';
+import { temporalErrorToServiceError } from '../temporal/errors.js';
 
 interface Envelope {
   error: { code: string; message: string; details?: unknown[] };
@@ -61,7 +62,9 @@ export function errorEnvelopeFor(code: ErrorCode, message: string, details?: unk
 }
 
 async function errorsPlugin(app: FastifyInstance): Promise<void> {
-  app.setErrorHandler((error: FastifyError | ServiceError | Error, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler((thrown: FastifyError | ServiceError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    // A Temporal error the code above did not interpret gets its API meaning here, in one place.
+    const error = temporalErrorToServiceError(thrown) ?? thrown;
     if (error instanceof ServiceError) {
       if (error.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="delay-callback"');
       if (error.statusCode >= 500) request.log.warn({ err: error.cause ?? error, code: error.code }, error.message);

@@ -42,6 +42,19 @@ const requireContentType: preValidationAsyncHookHandler = async (request) => {
   }
 };
 
+/** A route whose body may be left out altogether (route config `optionalBody: true`): none is an empty object. */
+const defaultEmptyBody: preValidationAsyncHookHandler = async (request) => {
+  // A body sent without Content-Type never gets here (Fastify answers 415); an empty one parses to undefined.
+  if (request.body === undefined) request.body = {};
+};
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The body schema's fields are all optional and the client may send no body at all (nor a Content-Type). */
+    optionalBody?: boolean;
+  }
+}
+
 function asArray<T>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
@@ -55,7 +68,8 @@ export function installStrictValidation(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
   app.addHook('onRoute', (route) => {
     if (route.schema?.body !== undefined) {
-      route.preValidation = [requireContentType, ...asArray(route.preValidation)];
+      const first = route.config?.optionalBody ? defaultEmptyBody : requireContentType;
+      route.preValidation = [first, ...asArray(route.preValidation)];
     }
   });
 }

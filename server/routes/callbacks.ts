@@ -30,7 +30,9 @@ export const callbackRoutes: FastifyPluginAsyncTypebox<CallbackRoutesOptions> = 
         summary: 'Register a callback',
         description:
           'Schedules the handler registered under `alias` by the app\'s worker to run at the trigger time. ' +
-          'With an idempotency key (body field or `Idempotency-Key` header) the same request answers the same callback.',
+          'With an idempotency key (body field or `Idempotency-Key` header) the same request answers the same callback. ' +
+          'With `webhook`, the service delivers it as a signed POST (Standard Webhooks) to that URL instead; ' +
+          '400 WEBHOOK_SECRET_MISSING when the app has no signing secret, 400 WEBHOOK_TARGET_BLOCKED for a literal IP outside the allowed ranges.',
         tags: TAGS,
         params: AppParams,
         headers: RegisterHeaders,

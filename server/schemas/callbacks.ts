@@ -1,6 +1,7 @@
 /** Request and response schemas of the callback routes (SPEC section 3). */
 import { Type, type Static } from 'typebox';
 import { ATTEMPT_ERROR_CODES, BACKOFF_KINDS, CALLBACK_STATUSES } from '../../workflows/contract.js';
+import { WEBHOOK_ATTEMPT_ERROR_CODES } from '../../workflows/webhook-contract.js';
 import { Alias, AppName, IDEMPOTENCY_KEY_PATTERN, NullableTimestamp, Timestamp, Uid } from './common.js';
 
 const MAX_SECONDS = 100 * 365 * 86_400;
@@ -41,6 +42,38 @@ export const RetryStrategyBody = Type.Object(
   },
 );
 
+export const WEBHOOK_URL_MAX_CHARS = 2048;
+export const WEBHOOK_MAX_HEADERS = 20;
+export const WEBHOOK_HEADER_VALUE_MAX_CHARS = 1024;
+
+/** Checked further in server/callbacks/webhook-target.ts (URL shape, header names, the target policy). */
+export const WebhookBody = Type.Object(
+  {
+    url: Type.String({
+      minLength: 1,
+      maxLength: WEBHOOK_URL_MAX_CHARS,
+      description: 'Absolute http or https URL, without user info, at most 2048 characters. Stored in plain text: put credentials in headers.',
+      examples: ['https://example.com/hooks/delay-callback'],
+    }),
+    headers: Type.Optional(
+      Type.Unsafe<Record<string, string>>({
+        type: 'object',
+        additionalProperties: { type: 'string', maxLength: WEBHOOK_HEADER_VALUE_MAX_CHARS },
+        maxProperties: WEBHOOK_MAX_HEADERS,
+        description:
+          'Custom request headers: at most 20, token-syntax names (not hop-by-hop, host, content-length, content-type, expect ' +
+          'or webhook-*), values at most 1024 characters. Values are stored encrypted and never returned.',
+        examples: [{ authorization: 'Bearer 6f1d2c9a' }],
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'Deliver to this URL (a signed POST, Standard Webhooks) instead of the app\'s SDK worker.',
+  },
+);
+export type WebhookBody = Static<typeof WebhookBody>;
+
 export const RegisterBody = Type.Object(
   {
     alias: Alias,
@@ -54,6 +87,7 @@ export const RegisterBody = Type.Object(
       Type.String({ pattern: IDEMPOTENCY_KEY_PATTERN, description: '1 to 256 printable ASCII characters.', examples: ['order-42-expiry'] }),
     ),
     attemptTimeoutSeconds: Type.Optional(Type.Number({ minimum: 1, maximum: 86_400, description: 'Default 30.' })),
+    webhook: Type.Optional(WebhookBody),
   },
   {
     additionalProperties: false,
@@ -66,6 +100,12 @@ export const RegisterBody = Type.Object(
         retry: { maxAttempts: 10, backoff: 'exponential', intervalSeconds: 10, maxIntervalSeconds: 86400 },
         idempotencyKey: 'order-42-expiry',
         attemptTimeoutSeconds: 30,
+      },
+      {
+        alias: 'order-expired',
+        args: { order: 42 },
+        delaySeconds: 3600,
+        webhook: { url: 'https://example.com/hooks/delay-callback', headers: { authorization: 'Bearer 6f1d2c9a' } },
       },
     ],
   },
@@ -119,7 +159,7 @@ export const CallbackSummary = Type.Object(
 export type CallbackSummary = Static<typeof CallbackSummary>;
 
 const AttemptErrorSchema = Type.Object({
-  code: Type.Enum([...ATTEMPT_ERROR_CODES]),
+  code: Type.Enum([...ATTEMPT_ERROR_CODES, ...WEBHOOK_ATTEMPT_ERROR_CODES]),
   message: Type.String(),
 });
 

@@ -14,6 +14,13 @@ export const Uid = Type.String({ pattern: UID_PATTERN, description: 'Callback id
 export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339 UTC with milliseconds.', examples: ['2026-11-27T10:00:00.000Z'] });
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 
+/** A schedule's id, chosen by the client (or generated); its fires' uids are `<scheduleId>-<time>`. */
+export const ScheduleId = Type.String({
+  pattern: APP_NAME_PATTERN,
+  description: 'Schedule id, unique within the app: letters, digits, . _ - (at most 64).',
+  examples: ['daily-report'],
+});
+
 export const AppParams = Type.Object({ app: AppName }, { additionalProperties: false });
 export const CallbackParams = Type.Object({ app: AppName, uid: Uid }, { additionalProperties: false });
 
@@ -51,7 +58,7 @@ const ERROR_DOCS: Record<number, ErrorDoc> = {
     example: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'only application/json bodies are accepted', details: [{ contentType: 'text/plain' }] },
   },
   429: {
-    description: 'Rate limited per token (RATE_LIMITED); retry after Retry-After seconds.',
+    description: "Rate limited per token (RATE_LIMITED), or one of Temporal's limits refused the call (OVERLOADED); retry after Retry-After seconds.",
     example: { code: 'RATE_LIMITED', message: 'rate limit of 6000 requests per 1 minute exceeded; retry later' },
   },
   503: {

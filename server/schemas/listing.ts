@@ -1,7 +1,7 @@
 /** Schemas of the list and stats routes. */
 import { Type, type Static } from 'typebox';
 import { CALLBACK_STATUSES } from '../../workflows/contract.js';
-import { Alias, AppName, Timestamp, Uid } from './common.js';
+import { Alias, AppName, ScheduleId, Timestamp, Uid } from './common.js';
 import { CallbackSummary, EXAMPLE_SUMMARY } from './callbacks.js';
 
 export const ListQuery = Type.Object(
@@ -10,6 +10,7 @@ export const ListQuery = Type.Object(
     alias: Type.Optional(Alias),
     triggerAfter: Type.Optional(Type.String({ maxLength: 40, description: 'Trigger time at or after this instant (RFC 3339 with offset, or epoch ms).' })),
     triggerBefore: Type.Optional(Type.String({ maxLength: 40, description: 'Trigger time before this instant (RFC 3339 with offset, or epoch ms).' })),
+    scheduleId: Type.Optional({ ...ScheduleId, description: 'Only the fires of this schedule.' }),
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Default 50.' })),
     pageToken: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'nextPageToken of the previous page of the same listing.' })),
   },
@@ -65,6 +66,10 @@ export const Stats = Type.Object({
     { description: 'A stuck-queue detector.' },
   ),
   links: Type.Object({ webUi: Type.String({ description: "The app's callbacks in the Temporal Web UI." }) }),
+  asOf: Type.String({
+    format: 'date-time',
+    description: "When these figures were computed: an app's stats are served again for STATS_CACHE_MS (5 s by default).",
+  }),
 }, {
   examples: [
     {
@@ -73,6 +78,7 @@ export const Stats = Type.Object({
       total: 17,
       overdue: { count: 0, graceSeconds: 60, oldest: null },
       links: { webUi: 'http://127.0.0.1:8233/namespaces/default/workflows?query=CallbackApp%3D%22orders%22' },
+      asOf: '2026-11-27T10:00:00.000Z',
     },
   ],
 });

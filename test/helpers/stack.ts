@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
@@ -33,6 +34,8 @@ export interface TestStackOptions {
   logger?: FastifyServerOptions['logger'];
   /** Collect Node's default process metrics too. @default false */
   defaultMetrics?: boolean;
+  /** Payload codecs of the facade's client, its service worker and the SDK clients' workers. @default none */
+  dataConverter?: DataConverter;
 }
 
 export interface TestStack {
@@ -60,6 +63,8 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     PORT: '0',
     LOG_LEVEL: 'silent',
     RATE_LIMIT_MAX: '0',
+    // Tests poll stats until visibility catches up; the cache has tests of its own (ops-limits).
+    STATS_CACHE_MS: '0',
     ...extra,
   };
 }
@@ -68,7 +73,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   installTemporalRuntime('error');
   const config = loadConfig(testEnv(options.env));
   const connection = await Connection.connect({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: options.dataConverter });
   const redis = createRedisClient(config.redis.url);
   await waitFor('redis ready', async () => redis.status === 'ready', { timeoutMs: 10_000 });
   const metrics = createServiceMetrics({ defaultMetrics: options.defaultMetrics ?? false });
@@ -79,6 +84,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
           metrics,
           log: pino({ level: 'warn' }),
           workflowBundle: { codePath: inject('workflowBundlePath') },
+          dataConverter: options.dataConverter,
         });
   const app = await buildApp(config, { temporal, redis, metrics, workerState: worker?.state, logger: options.logger ?? false });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -99,7 +105,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       const client = new DelayCallbackClient({
         app: appName,
         serverUrl: baseUrl,
-        temporal: { address: config.temporal.address, namespace: config.temporal.namespace },
+        temporal: { address: config.temporal.address, namespace: config.temporal.namespace, dataConverter: options.dataConverter },
         worker: { shutdownGraceTimeMs: 5_000 },
         ...clientOptions,
       });

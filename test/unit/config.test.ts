@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, parseDuration } from '../../server/config.js';
 import { docPage } from '../helpers/docs.js';
@@ -53,8 +54,10 @@ describe('loadConfig defaults', () => {
       worker: { maxCachedWorkflows: 1000, maxConcurrentWorkflowTasks: 100 },
       dependencyTimeoutMs: 5000,
       publicUrl: undefined,
+      webhooks: { allowedCidrs: [], maxResponseBytes: 65_536, maxConcurrentDeliveries: 100 },
     });
     expect(config.appTokens.size).toBe(0);
+    expect(config.webhooks.signingSecrets.forApp('any')).toEqual([]);
   });
 
   it('treats an empty or blank value as unset', () => {
@@ -86,6 +89,7 @@ const BAD_VALUES: Record<string, Array<{ value: string; says?: RegExp; extra?: R
   IDEMPOTENCY_TTL_SECONDS: [{ value: '0' }, { value: '1d' }],
   MAX_ARGS_BYTES: [{ value: '1' }, { value: '64KiB' }, { value: '2000000' }],
   MAX_HORIZON_SECONDS: [{ value: '0' }, { value: '10y' }],
+  MAX_SCHEDULES_PER_APP: [{ value: '-1' }, { value: 'many' }, { value: '100001' }],
   DELAY_CALLBACK_TOKENS: [{ value: 'orders' }, { value: 'bad app=token' }, { value: 'orders=' }, { value: 'orders=two words' }],
   DELAY_CALLBACK_TOKENS_FILE: [{ value: '/nonexistent/tokens', says: /cannot be read/ }],
   DELAY_CALLBACK_ADMIN_TOKEN: [{ value: 'admin token' }],
@@ -95,7 +99,16 @@ const BAD_VALUES: Record<string, Array<{ value: string; says?: RegExp; extra?: R
   WORKER_MAX_CACHED_WORKFLOWS: [{ value: '-5' }],
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: [{ value: '1' }],
   DEPENDENCY_TIMEOUT_MS: [{ value: '10' }, { value: '5s' }],
+  STATS_CACHE_MS: [{ value: '-1' }, { value: '300001' }, { value: '5 s' }],
   PUBLIC_URL: [{ value: 'api.example.com' }, { value: 'ws://api.example.com' }],
+  WEBHOOK_SIGNING_SECRETS: [
+    { value: 'orders', says: /entry 1/ },
+    { value: 'orders=not-a-whsec-secret', says: /whsec_/ },
+    { value: `orders=whsec_${Buffer.alloc(32, 1).toString('base64')},bad app=whsec_x`, says: /entry 2/ },
+  ],
+  WEBHOOK_ALLOWED_CIDRS: [{ value: 'localhost', says: /localhost/ }, { value: '10.0.0.1/8', says: /10\.0\.0\.0\/8/ }],
+  WEBHOOK_MAX_RESPONSE_BYTES: [{ value: '0' }, { value: '64KiB' }],
+  WEBHOOK_MAX_CONCURRENT_DELIVERIES: [{ value: '0' }],
 };
 
 describe('a bad value stops start-up, naming the variable', () => {
@@ -137,6 +150,8 @@ describe('a bad value stops start-up, naming the variable', () => {
       ['DELAY_CALLBACK_ADMIN_TOKEN', 'admin secret'],
       ['TEMPORAL_API_KEY', 'api secret'],
       ['REDIS_URL', 'http://:hunter2secret@127.0.0.1:6379'],
+      ['WEBHOOK_SIGNING_SECRETS', 'orders=whsec_secretsecretsecret'],
+      ['WEBHOOK_SIGNING_SECRETS', 'secretsecret=whsec_x=,orders'],
     ] as const) {
       const err = configError({ [name]: value });
       expect(err.message).not.toContain('secret');
@@ -180,6 +195,17 @@ describe('what good values turn into', () => {
       serverName: 'temporal.internal',
     });
     expect(loadConfig({ TEMPORAL_ADDRESS: '[::1]:7233' }).temporal.address).toBe('[::1]:7233');
+  });
+
+  it('reads webhook secrets (per app, default, rotation) and allowed ranges, and never prints a secret', () => {
+    const [a, b, c] = [1, 2, 3].map((n) => `whsec_${Buffer.alloc(32, n).toString('base64')}`) as [string, string, string];
+    const config = loadConfig({ WEBHOOK_SIGNING_SECRETS: `orders=${a}, orders=${b},*=${c}`, WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32, fd00::/8' });
+    expect(config.webhooks.signingSecrets.forApp('orders').map((s) => s.value)).toEqual([a, b]);
+    expect(config.webhooks.signingSecrets.forApp('billing').map((s) => s.value)).toEqual([c]);
+    expect(config.webhooks.allowedCidrs).toEqual(['127.0.0.1/32', 'fd00::/8']);
+    for (const printed of [JSON.stringify(config), inspect(config, { depth: 20 })]) {
+      for (const secret of [a, b, c]) expect(printed).not.toContain(secret.slice(6, 30));
+    }
   });
 
   it('reads durations and switches', () => {
