@@ -19,10 +19,10 @@ import { Client, Connection } from '@temporalio/client';
 import pMap from 'p-map';
 import { searchAttributes } from '../workflows/contract.js';
 import { waitFor } from '../scripts/lib/wait-for.js';
-import { buildForBench } from './lib/build.js';
+import { buildForBench, buildProject } from './lib/build.js';
 import { machineInfo } from './lib/environment.js';
 import { readCpuSeconds } from './lib/rss.js';
-import { startBenchStack, type BenchStack } from './lib/stack.js';
+import { setBenchCodeDir, startBenchStack, type BenchStack } from './lib/stack.js';
 
 const root = resolve(import.meta.dirname, '..');
 const TARGET_RATIO = 5;
@@ -46,8 +46,8 @@ function cpuNow(stack: BenchStack): Record<string, number> {
   const usage = process.cpuUsage();
   return {
     client: (usage.user + usage.system) / 1e6,
-    facade: readCpuSeconds(stack.facade.pid) ?? 0,
-    temporal: readCpuSeconds(stack.temporal.child.pid) ?? 0,
+    facade: readCpuSeconds(stack.pids().facade ?? 0) ?? 0,
+    temporal: readCpuSeconds(stack.pids().temporal ?? 0) ?? 0,
   };
 }
 
@@ -142,7 +142,10 @@ async function main(): Promise<number> {
   await mkdir(workDir, { recursive: true });
   const app = `bench-batch-${randomBytes(3).toString('hex')}`;
   console.log(`[bench:batch] ${total} registrations per mode; ${machine.cpus} x ${machine.cpuModel}, load ${machine.loadavgAtStart.join(' ')}; logs in ${workDir}`);
-  const stack = await startBenchStack({ workDir, codeDir: await buildForBench(join(workDir, 'build')), app });
+  buildProject();
+  const codeDir = await buildForBench(join(workDir, 'build'));
+  setBenchCodeDir(codeDir);
+  const stack = await startBenchStack({ kind: 'bench', workDir, codeDir, env: {}, dynamicConfig: {}, app });
   const connection = await Connection.connect({ address: stack.temporal.address });
   const temporal = new Client({ connection });
   try {

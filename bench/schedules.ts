@@ -2,7 +2,7 @@
  * Lateness of recurring fires: `npx tsx bench/schedules.ts [--schedules 20] [--seconds 60] [--every 1s] [--out file]`.
  *
  * The stack users run with `npm run dev` (a Temporal dev server on a SQLite file, Redis, the
- * facade with its service worker as a child process) and an app worker in this process.
+ * facade and the service worker from dist/, two child processes) and an app worker in this process.
  * S schedules fire every second (or --every) from the same start, so each second brings a
  * burst of S fires, for the given duration. Lateness is the handler's start (the worker's
  * clock) minus the fire's trigger time; a sample of fires is read back to split it into
@@ -16,7 +16,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import getPort from 'get-port';
 import { DelayCallbackClient } from '../client-sdk/index.js';
-import { spawnManaged } from '../scripts/lib/managed-child.js';
+import { startServiceProcesses } from '../scripts/lib/service-processes.js';
+import { buildProject } from './lib/build.js';
 import { ensureRedis } from '../scripts/lib/redis-server.js';
 import { resolveTemporalBinary } from '../scripts/lib/temporal-binary.js';
 import { startTemporalDevServer } from '../scripts/lib/temporal-dev-server.js';
@@ -59,17 +60,19 @@ async function main(): Promise<number> {
   const redis = await ensureRedis({ stdio: 'ignore' });
   const port = await getPort({ host: '127.0.0.1' });
   const serverUrl = `http://127.0.0.1:${port}`;
-  const facade = spawnManaged(process.execPath, ['--import', 'tsx', resolve(root, 'server/main.ts')], {
-    name: 'facade',
-    cwd: root,
-    stdio: 'ignore',
+  // As npm run dev runs them: compiled JavaScript, the facade (RUN_WORKER=false) beside the service worker.
+  buildProject();
+  const facade = await startServiceProcesses({
+    facadePort: port,
+    workerPort: await getPort({ host: '127.0.0.1' }),
+    stdio: () => 'ignore',
+    readyTimeoutMs: 180_000,
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_UI_URL: temporal.uiUrl,
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: `dc-bench-schedules-${process.pid}:`,
-      PORT: String(port),
       LOG_LEVEL: 'warn',
       RATE_LIMIT_MAX: '0',
     },
@@ -77,7 +80,6 @@ async function main(): Promise<number> {
   const fires: Fire[] = [];
   const client = new DelayCallbackClient({ app: APP, serverUrl, temporal: { address: temporal.address }, requestTimeoutMs: 30_000 });
   try {
-    await waitFor('the facade', async () => (await fetch(`${serverUrl}/readyz`)).ok, { timeoutMs: 180_000, intervalMs: 250 });
     client.define('tick', (request) => {
       fires.push({ uid: request.uid, attempt: request.attempt, triggerAt: Date.parse(request.triggerAt), at: Date.now() });
       return true;
@@ -126,7 +128,7 @@ async function main(): Promise<number> {
     return early > 0 || duplicates > 0 ? 1 : 0;
   } finally {
     await client.stop();
-    await facade.stop('SIGTERM', 35_000);
+    await facade.stop(35_000);
     await redis.stop();
     await temporal.stop();
     await rm(dir, { recursive: true, force: true });

@@ -144,6 +144,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'WEBHOOK_MAX_CONCURRENT_DELIVERIES', default: '100', description: 'Webhook attempts one service worker runs at once.' },
   { name: 'DELAY_CALLBACK_TOOLS_DIR', default: '~/.cache/delay-callback', description: 'Scripts only: where the built Temporal CLI is cached.' },
   { name: 'TEMPORAL_CLI_PATH', description: 'Scripts only: a `temporal` binary to use instead of building one.' },
+  { name: 'DELAY_CALLBACK_DATA_DIR', default: '.data', description: 'Scripts only: where `npm run dev` keeps the Temporal dev server\'s SQLite file (and `dev-stack.json` while it runs).' },
+  { name: 'SERVICE_WORKER_PORT', default: 'PORT + 1', description: 'Scripts only: port of the service worker\'s `/metrics` and `/healthz` under `npm start` and `npm run dev`.' },
 ];
 
 const DEFAULTS: Record<string, string | undefined> = Object.fromEntries(CONFIG_VARIABLES.map((v) => [v.name, v.default]));

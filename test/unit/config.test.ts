@@ -11,8 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, parseDuration } from '../../server/config.js';
 import { docPage } from '../helpers/docs.js';
 
-/** Read by scripts only (the Temporal binary resolver), not by the service: test/unit/temporal-binary.test.ts covers them. */
-const SCRIPTS_ONLY = new Set(['DELAY_CALLBACK_TOOLS_DIR', 'TEMPORAL_CLI_PATH']);
+/**
+ * Read by scripts only, not by the service: the Temporal binary resolver (test/unit/temporal-binary.test.ts
+ * covers those two), npm run dev and npm start (scripts/dev.ts, scripts/lib/service-processes.ts).
+ */
+const SCRIPTS_ONLY = new Set(['DELAY_CALLBACK_TOOLS_DIR', 'TEMPORAL_CLI_PATH', 'DELAY_CALLBACK_DATA_DIR', 'SERVICE_WORKER_PORT']);
 
 let dir: string;
 let pem: string;
