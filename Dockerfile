@@ -4,17 +4,20 @@
 #   node dist/server/worker-main.js     the service worker alone (/metrics and /healthz on PORT)
 #   node dist/examples/demo-worker.js   the example application worker (app "demo")
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- build: all dependencies, TypeScript to dist/ -------------------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The SDK is a workspace package (@delay-callback/client): npm ci needs its manifest.
+COPY client-sdk/package.json ./client-sdk/package.json
 # Install scripts off, as npm 11 does for the project (every native part ships prebuilt).
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY workflows ./workflows
 COPY activities ./activities
+COPY shared ./shared
 COPY server ./server
 COPY client-sdk ./client-sdk
 COPY scripts ./scripts

@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'test-results/', 'bench/results/', '.data/'] },
+  { ignores: ['node_modules/', 'dist/', 'client-sdk/dist/', 'coverage/', 'test-results/', 'bench/results/', '.data/', '.tools/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -42,6 +42,23 @@ export default tseslint.config(
         { name: 'setTimeout', message: 'Use sleep() or condition() from @temporalio/workflow.' },
         { name: 'setInterval', message: 'Not available in workflows.' },
         { name: 'Buffer', message: 'Node-only; not available in the workflow sandbox.' },
+      ],
+    },
+  },
+  {
+    // What an application installs (@delay-callback/client) and the code it shares with the server:
+    // nothing of the server, and none of the server's dependencies (test/integration/sdk-package.test.ts
+    // installs the packed SDK alone to prove it).
+    files: ['client-sdk/**/*.ts', 'shared/**/*.ts', 'activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/server/*', '**/scripts/*', '**/test/*', '**/bench/*'], message: 'The SDK package must not depend on the server, scripts or tests.' },
+            { group: ['fastify', '@fastify/*', 'fastify-plugin', 'ioredis', 'prom-client', 'pino', '@temporalio/client', 'ajv', 'ajv-formats'], message: 'A server dependency: the SDK package does not install it.' },
+          ],
+        },
       ],
     },
   },

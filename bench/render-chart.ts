@@ -20,7 +20,7 @@ const svg =
     ? pendingChart(results as unknown as PendingOutcome, results.machine)
     : sweepChart(
         results.runs ?? [],
-        `delay-callback vs BullMQ: ${results.parameters.durationSeconds} s per rate`,
+        `delay-callback vs bare Temporal and BullMQ: ${results.parameters.durationSeconds} s per rate`,
         `${results.machine.cpus} x ${results.machine.cpuModel}, Node ${results.machine.node}, Temporal ${results.versions.temporalServer} dev server (SQLite), ` +
           `load ${results.machine.loadavgAtStart[0]} -> ${results.loadavgAtEnd[0]}`,
       );

@@ -11,9 +11,13 @@ export class DelayCallbackError extends Error {
     readonly status: number,
     /** The envelope's `details`, when present. */
     readonly details?: unknown[],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
     this.name = 'DelayCallbackError';
+    this.retryAfterMs = options?.retryAfterMs;
   }
+
+  /** How long the server asked to wait before retrying (its `Retry-After`, on 429 and 503), ms. */
+  readonly retryAfterMs: number | undefined;
 }

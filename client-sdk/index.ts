@@ -1,9 +1,10 @@
-// The public surface of `delay-callback/client-sdk`.
+// The public surface of the SDK package, `@delay-callback/client`.
 export { DelayCallbackClient } from './client.js';
 export { DelayCallbackError } from './errors.js';
 export { verifyWebhook, type WebhookHeaders } from './webhooks.js';
 export type * from './types.js';
 export { temporalOptionsFromEnv, type TemporalConnectionSettings } from './temporal-env.js';
+export type * from './schedules.js';
 export {
   AesGcmPayloadCodec,
   EncryptionKeysError,

@@ -1,48 +1,45 @@
-/** Public types of the client SDK, derived from the workflow contract. */
-import type { NativeConnectionOptions } from '@temporalio/worker';
+/**
+ * Public types of the client SDK. What the API answers is derived from its TypeBox schemas
+ * (shared/schemas/), so the SDK's types and the server's responses cannot drift apart.
+ */
+import type { NativeConnectionOptions, WorkerOptions } from '@temporalio/worker';
+import type { Static } from 'typebox';
 import type { AttemptReport } from '../activities/invoke-callback.js';
+import type { CallbackDetail, CallbackSummary as CallbackSummarySchema, CancelResponse } from '../shared/schemas/callbacks.js';
+import type { CallbackPage as CallbackPageSchema, Stats } from '../shared/schemas/listing.js';
+import type { Backoff, CallbackStatus } from '../workflows/contract.js';
 import type { PayloadEncryptionKey } from './codec/encryption-keys.js';
-import type { Backoff, CallbackState, CallbackStatus } from '../workflows/contract.js';
 
 export type { AttemptError, AttemptRecord, Backoff, CallbackRequest, CallbackStatus } from '../workflows/contract.js';
 export type { AttemptReport, CallbackHandler } from '../activities/invoke-callback.js';
 export type { WebhookAttemptErrorCode, WebhookEvent } from '../workflows/webhook-contract.js';
 
-export interface CallbackLinks {
-  /** This callback in the API. */
-  self: string;
-  /** Its workflow in the Temporal Web UI. */
-  webUi: string;
-}
-
 /** What registering answers. */
-export interface CallbackSummary {
-  uid: string;
-  app: string;
-  alias: string;
-  status: CallbackStatus;
-  triggerAt: string;
-  createdAt: string;
-  links: CallbackLinks;
-}
+export type CallbackSummary = Static<typeof CallbackSummarySchema>;
+
+/** Where a callback is seen: `self` in the API, `webUi` in the Temporal Web UI. */
+export type CallbackLinks = CallbackSummary['links'];
 
 /** What `get` answers. */
-export type Callback<Args = unknown, Result = unknown> = Omit<CallbackState, 'args' | 'result'> & {
+export type Callback<Args = unknown, Result = unknown> = Omit<Static<typeof CallbackDetail>, 'args' | 'result'> & {
   args: Args;
   result: Result | null;
-  links: CallbackLinks;
 };
 
-/** One page of `list`: newest first. */
-export interface CallbackPage {
-  items: CallbackSummary[];
-  /** Pass to the next `list` call with the same filters; null on the last page. */
-  nextPageToken: string | null;
-}
+/** One page of `list`: newest first; `nextPageToken` is null on the last page. */
+export type CallbackPage = Static<typeof CallbackPageSchema>;
+
+/** What `stats` answers: counts by status (zeros included) and the oldest overdue callback. */
+export type CallbackStats = Static<typeof Stats>;
+
+/** What `unregister` answers. */
+export type CancelResult = Static<typeof CancelResponse>;
 
 export interface ListFilters {
   status?: CallbackStatus;
   alias?: string;
+  /** Only the fires of this schedule. */
+  scheduleId?: string;
   /** Trigger time at or after this instant. */
   triggerAfter?: Date | string | number;
   /** Trigger time before this instant. */
@@ -50,30 +47,6 @@ export interface ListFilters {
   /** 1..1000. @default 50 */
   pageSize?: number;
   pageToken?: string;
-}
-
-/** What `stats` answers. */
-export interface CallbackStats {
-  app: string;
-  /** Every status, zeros included. */
-  counts: Record<CallbackStatus, number>;
-  total: number;
-  /** Callbacks whose trigger passed more than graceSeconds ago without a finished attempt. */
-  overdue: {
-    count: number;
-    graceSeconds: number;
-    oldest: {
-      uid: string;
-      status: CallbackStatus;
-      triggerAt: string;
-      overdueMs: number;
-      /** No worker of the app has picked its attempt up. */
-      waitingForWorker: boolean;
-      links: CallbackLinks;
-    } | null;
-  };
-  /** The app's callbacks in the Temporal Web UI. */
-  links: { webUi: string };
 }
 
 export interface RetryOptions {
@@ -97,7 +70,10 @@ export interface RegisterParams<Args = unknown> {
   triggerAt?: Date | string | number;
   /** null = a single attempt. @default 10 attempts, exponential from 10 s, capped at a day */
   retry?: RetryOptions | null;
-  /** Makes the registration safe to retry: same key and body, same callback. */
+  /**
+   * Same key and body, same callback. Without one, `register` sends a key of its own (a random
+   * UUID per call), so its retries never register twice.
+   */
   idempotencyKey?: string;
   /** @default 30 */
   attemptTimeoutSeconds?: number;
@@ -122,6 +98,46 @@ export interface RegisterHandlerOptions<Args = unknown, Result = unknown> {
   onCallback?: import('../activities/invoke-callback.js').CallbackHandler<Args, Result>;
 }
 
+/** A JSON Schema (an object or a boolean); a TypeBox schema is one too. */
+export type ArgsSchema = object | boolean;
+
+/** Options of `define`. */
+export interface DefineOptions<S extends ArgsSchema = ArgsSchema> {
+  /**
+   * The args schema of the alias: published when the worker starts, after which the facade
+   * refuses registrations whose args do not match (400 ARGS_INVALID). A TypeBox schema (or a
+   * JSON Schema written `as const`) also types the handler's `req.args`.
+   */
+  args?: S;
+}
+
+/** Options of `registerMany`. */
+export interface RegisterManyOptions {
+  /**
+   * Makes the whole call safe to repeat: an item without its own `idempotencyKey` registers under
+   * `<key>:<index>` (its index in the list), so the same list sent again with the same key registers
+   * nothing twice and answers the same uids. 1 to 248 printable ASCII characters.
+   * @default a random UUID (safe retries within this call only)
+   */
+  idempotencyKey?: string;
+  /** Items per request, at most 1000. @default 1000 */
+  batchSize?: number;
+  /** Timeout of each request. @default 60000 */
+  timeoutMs?: number;
+}
+
+/** One item's outcome in `registerMany`, in the order given. */
+export type BatchItemResult =
+  | { ok: true; status: 200 | 201; replayed: boolean; callback: CallbackSummary }
+  | {
+      ok: false;
+      /** The HTTP status the single registration would have answered. */
+      status: number;
+      error: import('./errors.js').DelayCallbackError;
+      /** Seconds to wait before sending it again (429, 503), when the server said. */
+      retryAfterSeconds: number | null;
+    };
+
 /** Exactly one of the two. */
 export interface RescheduleParams {
   delaySeconds?: number;
@@ -135,7 +151,12 @@ export interface DelayCallbackClientOptions {
   serverUrl: string;
   /** Bearer token of the app (omit against an open development server). */
   token?: string;
-  /** Where the app's worker connects; needed by `start()` only. */
+  /**
+   * Where the app's worker connects; needed by `start()` only. Omitted: Temporal's standard
+   * settings, as the service reads them (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+   * TEMPORAL_TLS_*, TEMPORAL_PROFILE and Temporal's config file; see `temporalOptionsFromEnv`).
+   * Given: exactly these settings, no variable is read.
+   */
   temporal?: {
     /** @default '127.0.0.1:7233' */
     address?: string;
@@ -143,6 +164,14 @@ export interface DelayCallbackClientOptions {
     namespace?: string;
     tls?: NativeConnectionOptions['tls'];
     apiKey?: string;
+    /** gRPC metadata sent with every call. */
+    metadata?: NativeConnectionOptions['metadata'];
+    /**
+     * Payload codecs (encryption, for example) of the worker: the same as the service's, which
+     * encodes the arguments your handlers receive and decodes their results.
+     * @default Temporal's default converter, no codec
+     */
+    dataConverter?: WorkerOptions['dataConverter'];
   };
   worker?: {
     /** Handlers running at once on this worker. @default 100 */
@@ -153,6 +182,11 @@ export interface DelayCallbackClientOptions {
     identity?: string;
     /** Called after every attempt this worker ran (metrics, logs). */
     onAttempt?: (report: AttemptReport) => void;
+    /**
+     * Called when an alias's args schema could not be published without it stopping anything
+     * (the facade unreachable at start, a define after start). @default a console.warn line
+     */
+    onAliasPublishError?: (alias: string, error: import('./errors.js').DelayCallbackError) => void;
   };
   /**
    * Encrypts what this worker hands back to Temporal and decrypts what it receives (AES-256-GCM;
@@ -173,6 +207,10 @@ export interface DelayCallbackClientOptions {
   tracing?: boolean;
   /** Per HTTP request. @default 10000 */
   requestTimeoutMs?: number;
-  /** Retries of a call that is safe to repeat, on network errors, 429 and 503 (backoff 0.25 s doubling, or Retry-After; about 8 s in all). @default 5 */
+  /**
+   * Retries of a call that is safe to repeat (every call, `register` included: it always sends an
+   * idempotency key) on network errors, timeouts, 429 and 503, after Retry-After (seconds or an
+   * HTTP date, at most 10 s) or a backoff of 0.25 s doubling. @default 5
+   */
   retries?: number;
 }

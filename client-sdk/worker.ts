@@ -19,7 +19,7 @@ export interface AppWorkerOptions {
   shutdownGraceTimeMs: number;
   identity: string;
   onAttempt?: (report: AttemptReport) => void;
-  /** Payload codecs and failure converter (encryption). @default Temporal's default converter */
+  /** `temporal.dataConverter` with payload encryption added when keys are set. @default Temporal's default converter */
   dataConverter?: DataConverter;
   /** Temporal's activity interceptors and a span around each handler (client-sdk/tracing.ts). */
   tracing: boolean;
@@ -42,6 +42,7 @@ export class AppWorker {
       address: options.temporal.address ?? '127.0.0.1:7233',
       tls: options.temporal.tls,
       apiKey: options.temporal.apiKey,
+      metadata: options.temporal.metadata,
     });
     try {
       // Loaded only when on, so a worker without tracing loads nothing of OpenTelemetry.

@@ -5,14 +5,15 @@
  *   flaky  fails its first two attempts, then succeeds (watch the retries)
  *   slow   takes args.seconds (default 10) to finish
  */
-import { DelayCallbackClient, temporalOptionsFromEnv } from '../client-sdk/index.js';
+// In an application: import { DelayCallbackClient } from '@delay-callback/client';
+import { DelayCallbackClient } from '../client-sdk/index.js';
 
 const client = new DelayCallbackClient({
   app: process.env.DELAY_CALLBACK_APP ?? 'demo',
   serverUrl: process.env.DELAY_CALLBACK_URL ?? 'http://127.0.0.1:8080',
   token: process.env.DELAY_CALLBACK_TOKEN,
-  // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS*, TEMPORAL_API_KEY: the same variables as the service.
-  temporal: temporalOptionsFromEnv(),
+  // No `temporal` option: the worker connects as Temporal's standard settings say (TEMPORAL_ADDRESS,
+  // TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE), like the service.
 });
 
 client.define<unknown[], string>('hello', async (req) => {

@@ -6,6 +6,7 @@
  * It hosts a handler for app "quickstart", registers callbacks through the SDK and over plain HTTP,
  * cancels one, reschedules one, and prints what happened.
  */
+// In an application (npm install @delay-callback/client): import { ... } from '@delay-callback/client';
 import { DelayCallbackClient, DelayCallbackError } from '../client-sdk/index.js';
 
 const serverUrl = process.env.DELAY_CALLBACK_URL ?? 'http://127.0.0.1:8080';
@@ -13,7 +14,7 @@ const client = new DelayCallbackClient({
   app: 'quickstart',
   serverUrl,
   token: process.env.DELAY_CALLBACK_TOKEN,
-  temporal: { address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' },
+  // No `temporal` option: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE, ... say where to connect.
 });
 
 // 1. The handler: runs on this process's worker when a callback of alias "order-expiry" fires.

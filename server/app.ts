@@ -6,8 +6,13 @@
  */
 import type { Client } from '@temporalio/client';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import underPressure from '@fastify/under-pressure';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
+import { AliasService } from './aliases/alias-service.js';
+import { AliasStore } from './aliases/alias-store.js';
+import { ArgsContracts } from './aliases/args-contracts.js';
+import { ArgsSchemaCompiler } from './aliases/args-schemas.js';
 import { CallbackService } from './callbacks/service.js';
 import { TargetPolicy } from '../activities/webhook/target-policy.js';
 import type { Config } from './config.js';
@@ -21,13 +26,20 @@ import loggingPlugin, { loggerOptions, requestIdOf } from './plugins/logging.js'
 import rateLimitPlugin from './plugins/rate-limit.js';
 import shutdownPlugin from './plugins/shutdown.js';
 import { installStrictValidation } from './plugins/validation.js';
+import { aliasRoutes } from './routes/aliases.js';
+import { batchRoutes } from './routes/batch.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { codecRoutes } from './routes/codec.js';
 import { listingRoutes } from './routes/listing.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { CallbackVisibility } from './callbacks/visibility.js';
+import { ScheduleService } from './schedules/service.js';
 import { opsRoutes } from './routes/ops.js';
 import type { Tracing } from './tracing/index.js';
 import { SERVICE_VERSION } from './version.js';
+import { Admission } from './admission/admission.js';
+import { registerAdmissionMetrics } from './admission/admission-metrics.js';
+import { BacklogMonitor } from './backlog/backlog-monitor.js';
 
 export interface AppDependencies {
   temporal: Client;
@@ -45,6 +57,8 @@ export interface AppDependencies {
 
 /** Room for the rest of the body around the largest `args`. */
 const BODY_OVERHEAD_BYTES = 16 * 1024;
+/** The alias lookup a registration makes is bounded tighter than other calls: past it the check is skipped. */
+const ALIAS_LOOKUP_TIMEOUT_MS = 1_000;
 
 export async function buildApp(config: Config, deps: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
@@ -87,17 +101,55 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(httpMetricsPlugin, { metrics: deps.metrics });
   await app.register(docsPlugin, { version: SERVICE_VERSION, authEnabled: app.authEnabled });
 
+  // Sampling only (no thresholds, so no hook of its own): admission reads the samples and refuses registrations alone.
+  await app.register(underPressure, { sampleInterval: 500 });
+
   const links = { uiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace, publicUrl: config.publicUrl };
+  const aliasStore = new AliasStore(deps.redis, { keyPrefix: config.redis.keyPrefix });
+  const schemaCompiler = new ArgsSchemaCompiler({ maxCached: config.aliasSchemaCacheSize });
+  const argsContracts = new ArgsContracts({
+    store: aliasStore,
+    compiler: schemaCompiler,
+    lookupTimeoutMs: Math.min(ALIAS_LOOKUP_TIMEOUT_MS, config.dependencyTimeoutMs),
+    onSkipped: (appName, alias, cause) => {
+      deps.metrics.argsChecksSkipped.inc({ app: appName });
+      app.log.warn({ app: appName, alias, err: cause }, 'args contract check skipped: the declared schema could not be read');
+    },
+  });
+  // Called only once the service below exists (by requests and the backlog sampler's timer).
+  const boundedTemporalCall = <T>(call: () => Promise<T>): Promise<T> => service.temporalCall(call);
+  const backlog = new BacklogMonitor({
+    client: deps.temporal,
+    namespace: config.temporal.namespace,
+    intervalMs: config.backlogSampleIntervalMs,
+    call: boundedTemporalCall,
+    knownApps: config.appTokens.keys(),
+    registry: deps.metrics.registry,
+    onError: (err) => app.log.debug({ err }, 'backlog sample failed'),
+  });
+  const admission: Admission = new Admission(config.admission, {
+    processLoad: () => app.memoryUsage(),
+    fireBacklogSeconds: () => backlog.serviceQueueAgeSeconds(),
+    onRefused: (reason) => admissionMetrics.refused(reason),
+  });
+  const admissionMetrics = registerAdmissionMetrics(deps.metrics.registry, admission.limiter);
   const service = new CallbackService({
+    argsContracts,
     client: deps.temporal,
     idempotency: new IdempotencyStore(deps.redis, { keyPrefix: config.redis.keyPrefix, ttlSeconds: config.idempotencyTtlSeconds }),
     links,
     limits: { maxArgsBytes: config.maxArgsBytes, maxHorizonSeconds: config.maxHorizonSeconds },
     webhooks: { secrets: config.webhooks.signingSecrets, targetPolicy: new TargetPolicy(config.webhooks.allowedCidrs) },
     dependencyTimeoutMs: config.dependencyTimeoutMs,
+    registration: config.registration,
+    admission,
     now: deps.now,
     onEvent: (event) => {
-      if (event.type === 'registered') deps.metrics.registrations.inc({ app: event.app, replayed: String(event.replayed) });
+      if (event.type === 'start-outcome-checked') admissionMetrics.startOutcome(event.outcome);
+      else if (event.type === 'registered') {
+        deps.metrics.registrations.inc({ app: event.app, replayed: String(event.replayed) });
+        backlog.noteApp(event.app);
+      }
       else if (event.type === 'cancelled') deps.metrics.cancels.inc({ app: event.app });
       else if (event.type === 'redriven') deps.metrics.redrives.inc({ app: event.app });
       else deps.metrics.reschedules.inc({ app: event.app });
@@ -105,9 +157,24 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   });
 
   await app.register(callbackRoutes, { service });
-  await app.register(listingRoutes, {
-    visibility: new CallbackVisibility(deps.temporal, links, (call) => service.temporalCall(call), deps.now),
+  await app.register(batchRoutes, { service, concurrency: config.batch.concurrency, bodyLimit: config.batch.maxBodyBytes });
+  await app.register(aliasRoutes, {
+    aliases: new AliasService({ store: aliasStore, compiler: schemaCompiler, dependencyTimeoutMs: config.dependencyTimeoutMs, now: deps.now }),
   });
+  const visibility = new CallbackVisibility(deps.temporal, links, boundedTemporalCall, deps.now);
+  await app.register(listingRoutes, { visibility, statsCacheMs: config.statsCacheMs });
+  await app.register(scheduleRoutes, {
+    service: new ScheduleService({
+      client: deps.temporal,
+      links,
+      limits: { maxArgsBytes: config.maxArgsBytes, maxHorizonSeconds: config.maxHorizonSeconds, maxSchedulesPerApp: config.maxSchedulesPerApp },
+      visibility,
+      call: boundedTemporalCall,
+      now: deps.now,
+    }),
+  });
+  backlog.start();
+  app.addHook('onClose', async () => backlog.stop());
   await app.register(codecRoutes, {
     prefix: '/codec',
     keys: config.payloadEncryptionKeys,

@@ -7,31 +7,21 @@ import { readFileSync } from 'node:fs';
 import { WebhookSecrets } from '../activities/webhook/secrets.js';
 import { parseAllowedCidrs } from '../activities/webhook/target-policy.js';
 import { EncryptionKeysError, parseEncryptionKeys, type PayloadEncryptionKey } from '../client-sdk/codec/encryption-keys.js';
-import { APP_NAME_PATTERN } from './schemas/common.js';
-
-export interface TemporalTlsConfig {
-  caPath?: string;
-  certPath?: string;
-  keyPath?: string;
-  serverName?: string;
-}
+import { APP_NAME_PATTERN } from '../shared/schemas/common.js';
+import { loadTemporalSettings, TemporalSettingsError, type TemporalSettings } from '../shared/temporal-settings.js';
 
 export interface Config {
   host: string;
   port: number;
   logLevel: string;
-  temporal: {
-    address: string;
-    namespace: string;
-    uiUrl: string;
-    /** Undefined: plain connection. */
-    tls?: TemporalTlsConfig;
-    apiKey?: string;
-  };
+  /** Temporal's standard connection settings (shared/temporal-settings.ts), and the Web UI. */
+  temporal: TemporalSettings & { uiUrl: string };
   redis: { url: string; keyPrefix: string };
   idempotencyTtlSeconds: number;
   maxArgsBytes: number;
   maxHorizonSeconds: number;
+  /** Schedules an app may have at once (POST beyond it: 409 SCHEDULE_LIMIT_REACHED). */
+  maxSchedulesPerApp: number;
   /** Per-app bearer tokens (several allowed per app for rotation). */
   appTokens: ReadonlyMap<string, readonly string[]>;
   adminToken?: string;
@@ -41,8 +31,29 @@ export interface Config {
   worker: { maxCachedWorkflows: number; maxConcurrentWorkflowTasks: number };
   /** Bound on every call to Temporal or Redis made for a request; past it the answer is 503. */
   dependencyTimeoutMs: number;
+  /** How long an app's stats are served again before they are computed anew (0: every time). */
+  statsCacheMs: number;
   /** Public base URL of this API, for `links.self`; relative links when unset. */
   publicUrl?: string;
+  /** How a registration learns its outcome when Temporal does not answer the start in time (docs/overload.md). */
+  registration: { startTimeoutMs: number; outcomeGraceMs: number; outcomeCheckTimeoutMs: number };
+  /** Admission control of registrations (docs/overload.md); 0 turns a check off. */
+  admission: {
+    maxInflightStarts: number;
+    queueTimeoutMs: number;
+    maxEventLoopDelayMs: number;
+    maxHeapUsedBytes: number;
+    retryAfterSeconds: number;
+    /** Refuse registrations due within `dueSoonSeconds` while the fire backlog is older than this; 0: off. */
+    maxFireBacklogSeconds: number;
+    dueSoonSeconds: number;
+  };
+  /** How often the facade samples the task queues' backlog for /metrics; 0: never. */
+  backlogSampleIntervalMs: number;
+  /** Bulk registration: items registered at once per batch, and the batch route's body limit. */
+  batch: { concurrency: number; maxBodyBytes: number };
+  /** Compiled args-schema validators kept per process. */
+  aliasSchemaCacheSize: number;
   webhooks: WebhookConfig;
   /** Payload encryption keys, the first encrypting; undefined: payloads are stored as they are. */
   payloadEncryptionKeys?: readonly PayloadEncryptionKey[];
@@ -90,17 +101,23 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'TEMPORAL_ADDRESS', default: '127.0.0.1:7233', description: 'Temporal frontend, host:port.' },
   { name: 'TEMPORAL_NAMESPACE', default: 'default', description: 'Temporal namespace holding the callbacks.' },
   { name: 'TEMPORAL_UI_URL', default: 'http://127.0.0.1:8233', description: 'Temporal Web UI base URL, for `links.webUi`.' },
-  { name: 'TEMPORAL_TLS', default: 'false', description: 'Connect to Temporal over TLS (implied by the three paths below or an API key).' },
-  { name: 'TEMPORAL_TLS_CA_PATH', description: 'PEM file of the CA that signed the Temporal server certificate.' },
-  { name: 'TEMPORAL_TLS_CERT_PATH', description: 'PEM client certificate for mTLS (self-hosted with mTLS, Temporal Cloud with certificates).' },
-  { name: 'TEMPORAL_TLS_KEY_PATH', description: 'PEM private key of the client certificate.' },
+  { name: 'TEMPORAL_API_KEY', description: 'API key (Temporal Cloud), sent as a bearer token; turns TLS on unless `TEMPORAL_TLS=false`.' },
+  { name: 'TEMPORAL_TLS', description: '`true`: TLS verified against the system roots (implied by any `TEMPORAL_TLS_*` setting or an API key); `false`: plain text even then.' },
+  { name: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH', description: 'PEM file of the CA that signed the Temporal server certificate.' },
+  { name: 'TEMPORAL_TLS_SERVER_CA_CERT_DATA', description: 'The same CA as PEM text (instead of the path).' },
+  { name: 'TEMPORAL_TLS_CLIENT_CERT_PATH', description: 'PEM client certificate for mTLS (self-hosted with client auth, Temporal Cloud with certificates).' },
+  { name: 'TEMPORAL_TLS_CLIENT_CERT_DATA', description: 'The client certificate as PEM text (instead of the path).' },
+  { name: 'TEMPORAL_TLS_CLIENT_KEY_PATH', description: 'PEM private key of the client certificate.' },
+  { name: 'TEMPORAL_TLS_CLIENT_KEY_DATA', description: 'The private key as PEM text (instead of the path).' },
   { name: 'TEMPORAL_TLS_SERVER_NAME', description: 'Override of the TLS server name (SNI) to verify.' },
-  { name: 'TEMPORAL_API_KEY', description: 'API key for Temporal Cloud (turns TLS on).' },
+  { name: 'TEMPORAL_CONFIG_FILE', description: "Temporal's TOML config file; unset: `$XDG_CONFIG_HOME/temporalio/temporal.toml` (or `~/.config/...`) when it exists." },
+  { name: 'TEMPORAL_PROFILE', description: 'Profile of the config file to use (`default` when unset). The variables above override its values.' },
   { name: 'REDIS_URL', default: 'redis://127.0.0.1:6379', description: 'Redis holding idempotency keys.' },
   { name: 'REDIS_KEY_PREFIX', default: 'delay-callback:', description: 'Prefix of every Redis key the service writes.' },
   { name: 'IDEMPOTENCY_TTL_SECONDS', default: '86400', description: 'How long an idempotency key is remembered.' },
   { name: 'MAX_ARGS_BYTES', default: '65536', description: 'Largest serialized `args` accepted (413 beyond).' },
   { name: 'MAX_HORIZON_SECONDS', default: '315360000', description: 'Furthest trigger time accepted, from now (10 years; 400 beyond).' },
+  { name: 'MAX_SCHEDULES_PER_APP', default: '1000', description: 'Schedules (recurring callbacks) an app may have at once (409 SCHEDULE_LIMIT_REACHED beyond).' },
   { name: 'DELAY_CALLBACK_TOKENS', description: 'Per-app bearer tokens: `app=token,app2=token2` (an app may appear twice, for rotation).' },
   { name: 'DELAY_CALLBACK_TOKENS_FILE', description: 'File of `app=token` lines (whole-line `#` comments), merged with the above.' },
   { name: 'DELAY_CALLBACK_ADMIN_TOKEN', description: 'One token valid for every app.' },
@@ -110,6 +127,21 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'WORKER_MAX_CACHED_WORKFLOWS', default: '1000', description: 'Sticky cache size of the service worker (sleeping callbacks are evicted, not pinned).' },
   { name: 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', default: '100', description: 'Workflow tasks the service worker runs at once.' },
   { name: 'DEPENDENCY_TIMEOUT_MS', default: '5000', description: 'Bound on each Temporal/Redis call made for a request; past it the answer is 503.' },
+  { name: 'BATCH_CONCURRENCY', default: '32', description: 'Items of one batch registered at once (`POST …/callbacks/batch`).' },
+  { name: 'BATCH_MAX_BODY_BYTES', default: '8388608', description: 'Largest batch body (8 MiB; 413 beyond). Each item still has the `MAX_ARGS_BYTES` limit.' },
+  { name: 'ALIAS_SCHEMA_CACHE_SIZE', default: '500', description: 'Compiled args-schema validators kept per process (least recently used dropped).' },
+  { name: 'STATS_CACHE_MS', default: '5000', description: "How long an app's `/stats` answer is served again (9 visibility calls each); 0 computes it every time. Concurrent requests always share one computation." },
+  { name: 'REGISTRATION_START_TIMEOUT_MS', default: '900', description: 'Bound on the Temporal start of a registration, its wait in the admission queue included (at most DEPENDENCY_TIMEOUT_MS); past it the facade asks Temporal whether the callback exists before answering.' },
+  { name: 'REGISTRATION_OUTCOME_GRACE_MS', default: '200', description: 'Wait after a start\'s deadline before asking whether it landed (covers the request\'s transit to Temporal).' },
+  { name: 'REGISTRATION_OUTCOME_CHECK_TIMEOUT_MS', default: '400', description: 'Bound on that question; past it the answer is 503 REGISTRATION_OUTCOME_UNKNOWN.' },
+  { name: 'ADMISSION_MAX_INFLIGHT_STARTS', default: '8', description: 'Registration starts in flight to Temporal at once per facade; more wait in a queue. 0 turns the limit off.' },
+  { name: 'ADMISSION_QUEUE_TIMEOUT_MS', default: '250', description: 'Longest wait in that queue; past it the registration is refused 429 OVERLOADED.' },
+  { name: 'ADMISSION_MAX_EVENT_LOOP_DELAY_MS', default: '500', description: 'Refuse registrations 429 OVERLOADED while the facade\'s event loop lags more than this (mean over half a second); 0: off.' },
+  { name: 'ADMISSION_MAX_HEAP_USED_BYTES', default: '0', description: 'Refuse registrations 429 OVERLOADED while the facade\'s V8 heap holds more than this; 0: off.' },
+  { name: 'ADMISSION_RETRY_AFTER_SECONDS', default: '1', description: 'Retry-After of a 429 OVERLOADED.' },
+  { name: 'ADMISSION_MAX_FIRE_BACKLOG_SECONDS', default: '0', description: 'Refuse registrations due within ADMISSION_DUE_SOON_SECONDS while the oldest task of the service task queue (due callbacks waiting for a service worker) has waited longer than this; 0: off.' },
+  { name: 'ADMISSION_DUE_SOON_SECONDS', default: '60', description: 'What "due soon" means for the rule above.' },
+  { name: 'BACKLOG_SAMPLE_INTERVAL_MS', default: '10000', description: 'How often the facade samples the task queues\' backlog for /metrics (and the rule above); 0: never.' },
   { name: 'PUBLIC_URL', description: 'Public base URL of the API for absolute `links.self`; relative links when unset.' },
   {
     name: 'WEBHOOK_SIGNING_SECRETS',
@@ -130,6 +162,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'OTEL_SDK_DISABLED', default: 'false', description: 'true turns tracing off whatever else is set.' },
   { name: 'DELAY_CALLBACK_TOOLS_DIR', default: '~/.cache/delay-callback', description: 'Scripts only: where the built Temporal CLI is cached.' },
   { name: 'TEMPORAL_CLI_PATH', description: 'Scripts only: a `temporal` binary to use instead of building one.' },
+  { name: 'DELAY_CALLBACK_DATA_DIR', default: '.data', description: 'Scripts only: where `npm run dev` keeps the Temporal dev server\'s SQLite file (and `dev-stack.json` while it runs).' },
+  { name: 'SERVICE_WORKER_PORT', default: 'PORT + 1', description: 'Scripts only: port of the service worker\'s `/metrics` and `/healthz` under `npm start` and `npm run dev`.' },
 ];
 
 const DEFAULTS: Record<string, string | undefined> = Object.fromEntries(CONFIG_VARIABLES.map((v) => [v.name, v.default]));
@@ -179,34 +213,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     return value;
   };
-  const optionalFile = (name: string): string | undefined => {
-    const path = read(name);
-    if (path === undefined) return undefined;
-    try {
-      readFileSync(path);
-    } catch (err) {
-      throw new ConfigError(name, `names a file that cannot be read: ${(err as Error).message}`);
-    }
-    return path;
-  };
-
-  const address = required('TEMPORAL_ADDRESS');
-  const addressPort = /^(?:[^\s:/[\]]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/.exec(address)?.[1];
-  if (addressPort === undefined || Number(addressPort) < 1 || Number(addressPort) > 65_535) {
-    throw new ConfigError('TEMPORAL_ADDRESS', `must be host:port with a port from 1 to 65535 (got "${address}")`);
+  let temporal: TemporalSettings;
+  try {
+    temporal = loadTemporalSettings(env);
+  } catch (err) {
+    if (err instanceof TemporalSettingsError) throw new ConfigError(err.variable, err.problem);
+    throw err;
   }
-  const namespace = matching('TEMPORAL_NAMESPACE', NAMESPACE, 'a Temporal namespace name (letters, digits, . _ -)') ?? required('TEMPORAL_NAMESPACE');
-  const tlsPaths = {
-    caPath: optionalFile('TEMPORAL_TLS_CA_PATH'),
-    certPath: optionalFile('TEMPORAL_TLS_CERT_PATH'),
-    keyPath: optionalFile('TEMPORAL_TLS_KEY_PATH'),
-    serverName: matching('TEMPORAL_TLS_SERVER_NAME', HOSTNAME, 'a DNS name'),
-  };
-  if (Boolean(tlsPaths.certPath) !== Boolean(tlsPaths.keyPath)) {
-    throw new ConfigError(tlsPaths.certPath ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH', 'must be set together with its pair (client certificate and key)');
-  }
-  const apiKey = matching('TEMPORAL_API_KEY', VISIBLE_ASCII, 'visible ASCII characters without spaces', true);
-  const tlsOn = bool('TEMPORAL_TLS') || Object.values(tlsPaths).some(Boolean) || apiKey !== undefined;
 
   const logLevel = required('LOG_LEVEL');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
@@ -218,17 +231,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: matching('HOST', /^[A-Za-z0-9.:%_-]+$/, 'a host name or IP address to bind, such as 127.0.0.1 or 0.0.0.0') ?? required('HOST'),
     port: integer('PORT', 0, 65_535),
     logLevel,
-    temporal: {
-      address,
-      namespace,
-      uiUrl: url('TEMPORAL_UI_URL', ['http:', 'https:']),
-      tls: tlsOn ? stripUndefined(tlsPaths) : undefined,
-      apiKey,
-    },
+    temporal: { ...temporal, uiUrl: url('TEMPORAL_UI_URL', ['http:', 'https:']) },
     redis: { url: url('REDIS_URL', ['redis:', 'rediss:']), keyPrefix },
     idempotencyTtlSeconds: integer('IDEMPOTENCY_TTL_SECONDS', 1, 365 * 86_400),
     maxArgsBytes: integer('MAX_ARGS_BYTES', 2, 1_048_576),
     maxHorizonSeconds: integer('MAX_HORIZON_SECONDS', 1, 100 * 365 * 86_400),
+    maxSchedulesPerApp: integer('MAX_SCHEDULES_PER_APP', 0, 100_000),
     appTokens: parseTokens(env, read),
     adminToken: matching('DELAY_CALLBACK_ADMIN_TOKEN', VISIBLE_ASCII, 'visible ASCII characters without spaces', true),
     rateLimit: { max: integer('RATE_LIMIT_MAX', 0, 100_000_000), windowMs: parseDuration('RATE_LIMIT_WINDOW', required('RATE_LIMIT_WINDOW')) },
@@ -238,6 +246,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentWorkflowTasks: integer('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 2, 10_000),
     },
     dependencyTimeoutMs: integer('DEPENDENCY_TIMEOUT_MS', 100, 120_000),
+    batch: { concurrency: integer('BATCH_CONCURRENCY', 1, 1_000), maxBodyBytes: integer('BATCH_MAX_BODY_BYTES', 1_024, 128 * 1_048_576) },
+    aliasSchemaCacheSize: integer('ALIAS_SCHEMA_CACHE_SIZE', 1, 100_000),
+    statsCacheMs: integer('STATS_CACHE_MS', 0, 300_000),
     publicUrl: read('PUBLIC_URL') === undefined ? undefined : url('PUBLIC_URL', ['http:', 'https:']),
     webhooks: {
       signingSecrets: parsed('WEBHOOK_SIGNING_SECRETS', read('WEBHOOK_SIGNING_SECRETS') ?? '', WebhookSecrets.parse),
@@ -245,6 +256,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxResponseBytes: integer('WEBHOOK_MAX_RESPONSE_BYTES', 1024, 1_048_576),
       maxConcurrentDeliveries: integer('WEBHOOK_MAX_CONCURRENT_DELIVERIES', 1, 10_000),
     },
+    registration: {
+      startTimeoutMs: integer('REGISTRATION_START_TIMEOUT_MS', 100, 120_000),
+      outcomeGraceMs: integer('REGISTRATION_OUTCOME_GRACE_MS', 0, 60_000),
+      outcomeCheckTimeoutMs: integer('REGISTRATION_OUTCOME_CHECK_TIMEOUT_MS', 100, 120_000),
+    },
+    admission: {
+      maxInflightStarts: integer('ADMISSION_MAX_INFLIGHT_STARTS', 0, 100_000),
+      queueTimeoutMs: integer('ADMISSION_QUEUE_TIMEOUT_MS', 0, 60_000),
+      maxEventLoopDelayMs: integer('ADMISSION_MAX_EVENT_LOOP_DELAY_MS', 0, 60_000),
+      maxHeapUsedBytes: integer('ADMISSION_MAX_HEAP_USED_BYTES', 0, Number.MAX_SAFE_INTEGER),
+      retryAfterSeconds: integer('ADMISSION_RETRY_AFTER_SECONDS', 1, 3_600),
+      maxFireBacklogSeconds: integer('ADMISSION_MAX_FIRE_BACKLOG_SECONDS', 0, 86_400),
+      dueSoonSeconds: integer('ADMISSION_DUE_SOON_SECONDS', 0, 315_360_000),
+    },
+    backlogSampleIntervalMs: integer('BACKLOG_SAMPLE_INTERVAL_MS', 0, 3_600_000),
     payloadEncryptionKeys: encryptionKeys(read('PAYLOAD_ENCRYPTION_KEYS')),
     tracing: tracingConfig(read, bool),
   };
@@ -302,16 +328,10 @@ function parsed<T>(variable: string, raw: string, parse: (raw: string) => T): T 
 }
 
 const VISIBLE_ASCII = /^[\x21-\x7E]+$/;
-const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
-const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/;
 
 /** A URL for an error message: a password in it (redis://:secret@host) is not printed. */
 function withoutCredentials(raw: string): string {
   return raw.replace(/\/\/[^/@]*@/, '//***@');
-}
-
-function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 const DURATION_UNITS_MS: Record<string, number> = {

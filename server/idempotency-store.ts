@@ -2,6 +2,9 @@
  * Idempotency keys in Redis: per app and key, the fingerprint of the request
  * body that first used the key and the uid it registered. One Lua step claims a
  * key or returns the existing claim, so racing requests agree on one winner.
+ * The scripts are ioredis commands (`defineCommand`): each call sends EVALSHA
+ * with the script's hash, the script itself only when Redis lacks it (NOSCRIPT,
+ * after a restart).
  */
 import type { Redis } from 'ioredis';
 
@@ -31,6 +34,12 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+/** The commands `defineCommand` adds to the client. */
+interface IdempotencyCommands {
+  delayCallbackClaim(key: string, value: string, ttlSeconds: number): Promise<string | null>;
+  delayCallbackRelease(key: string, value: string): Promise<number>;
+}
+
 interface StoredClaim {
   fingerprint: string;
   uid: string;
@@ -39,16 +48,20 @@ interface StoredClaim {
 export class IdempotencyStore {
   private readonly keyPrefix: string;
   private readonly ttlSeconds: number;
+  private readonly commands: IdempotencyCommands;
 
-  constructor(private readonly redis: Redis, options: IdempotencyStoreOptions = {}) {
+  constructor(redis: Redis, options: IdempotencyStoreOptions = {}) {
     this.keyPrefix = options.keyPrefix ?? 'delay-callback:';
     this.ttlSeconds = options.ttlSeconds ?? 86_400;
+    redis.defineCommand('delayCallbackClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
+    redis.defineCommand('delayCallbackRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    this.commands = redis as unknown as IdempotencyCommands;
   }
 
   /** Claims `key` of `app` for a request with this fingerprint and uid, or reports who holds it. */
   async claim(app: string, key: string, fingerprint: string, uid: string): Promise<ClaimOutcome> {
     const value = JSON.stringify({ fingerprint, uid } satisfies StoredClaim);
-    const existing = (await this.redis.eval(CLAIM_SCRIPT, 1, this.redisKey(app, key), value, this.ttlSeconds)) as string | null;
+    const existing = await this.commands.delayCallbackClaim(this.redisKey(app, key), value, this.ttlSeconds);
     if (existing === null) return { outcome: 'claimed' };
     const stored = JSON.parse(existing) as StoredClaim;
     return stored.fingerprint === fingerprint
@@ -59,7 +72,7 @@ export class IdempotencyStore {
   /** Forgets a claim this request made, when its registration definitely did not happen. */
   async release(app: string, key: string, fingerprint: string, uid: string): Promise<void> {
     const value = JSON.stringify({ fingerprint, uid } satisfies StoredClaim);
-    await this.redis.eval(RELEASE_SCRIPT, 1, this.redisKey(app, key), value);
+    await this.commands.delayCallbackRelease(this.redisKey(app, key), value);
   }
 
   private redisKey(app: string, key: string): string {

@@ -34,7 +34,7 @@ const connection = lazyClientConnection(config.temporal);
 // The facade's client and its service worker encrypt and decrypt with the same keys.
 const dataConverter = config.payloadEncryptionKeys ? withPayloadEncryption(config.payloadEncryptionKeys) : undefined;
 const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter, interceptors: tracing?.clientInterceptors });
-const redis = createRedisClient(config.redis.url);
+const redis = createRedisClient(config.redis.url, config.dependencyTimeoutMs);
 const metrics = createServiceMetrics();
 
 // With RUN_WORKER=false the worker runs elsewhere and is no part of this process's readiness.

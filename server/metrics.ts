@@ -16,6 +16,7 @@ export interface ServiceMetrics {
   cancels: Counter<'app'>;
   reschedules: Counter<'app'>;
   redrives: Counter<'app'>;
+  argsChecksSkipped: Counter<'app'>;
   fires: Counter<'app'>;
   attempts: Counter<'app' | 'outcome'>;
   finished: Counter<'app' | 'status'>;
@@ -44,6 +45,12 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
     cancels: new Counter({ name: 'delay_callback_cancels_total', help: 'Callbacks cancelled through the API.', labelNames: ['app'] as const, registers }),
     reschedules: new Counter({ name: 'delay_callback_reschedules_total', help: 'Callbacks rescheduled through the API.', labelNames: ['app'] as const, registers }),
     redrives: new Counter({ name: 'delay_callback_redrives_total', help: 'Failed callbacks run again through the API.', labelNames: ['app'] as const, registers }),
+    argsChecksSkipped: new Counter({
+      name: 'delay_callback_args_checks_skipped_total',
+      help: 'Registrations whose args were not checked against a declared schema because Redis did not answer.',
+      labelNames: ['app'] as const,
+      registers,
+    }),
     fires: new Counter({ name: 'delay_callback_fires_total', help: 'Callbacks whose first attempt ran.', labelNames: ['app'] as const, registers }),
     attempts: new Counter({
       name: 'delay_callback_attempts_total',

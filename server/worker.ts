@@ -34,15 +34,15 @@ export interface ServiceWorkerOptions {
   /** @default 100 */
   maxConcurrentWorkflowTaskExecutions?: number;
   identity?: string;
-  /** The webhook delivery activity (see {@link webhookActivitiesFrom}); without it webhook attempts find no implementation. */
-  webhookActivities?: WebhookActivities;
-  /** Webhook attempts run at once (local and regular activities each). @default 100 */
-  maxConcurrentDeliveries?: number;
   /**
    * Payload codecs (encryption, for example); the facade's client and every app worker must use
    * the same. @default Temporal's default converter, no codec
    */
   dataConverter?: DataConverter;
+  /** The webhook delivery activity (see {@link webhookActivitiesFrom}); without it webhook attempts find no implementation. */
+  webhookActivities?: WebhookActivities;
+  /** Webhook attempts run at once (local and regular activities each). @default 100 */
+  maxConcurrentDeliveries?: number;
   /** Interceptors and the span sink when tracing is on (server/tracing). @default no tracing */
   tracing?: ServiceWorkerTracing;
 }

@@ -6,6 +6,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WebhookTarget } from './webhook-contract.js';
+import { uidOfWorkflowIdSuffix, workflowIdSuffixOf } from './fire-uid.js';
 
 /** Workflow type registered by the service worker. */
 export const WORKFLOW_TYPE = 'delayCallback';
@@ -19,9 +20,18 @@ export function appTaskQueue(app: string): string {
   return `${SERVICE_TASK_QUEUE}.${app}`;
 }
 
-/** Workflow id of a callback, readable in the Web UI: `callback:<app>:<uid>`. */
+/**
+ * Workflow id of a callback, readable in the Web UI: `callback:<app>:<uid>`. A schedule's fire
+ * has the id Temporal gave it, `callback:<app>:<scheduleId>-2026-12-02T10:00:00Z`, for the uid
+ * `<scheduleId>-20261202T100000Z` (see fire-uid.ts).
+ */
 export function callbackWorkflowId(app: string, uid: string): string {
-  return `callback:${app}:${uid}`;
+  return `callback:${app}:${workflowIdSuffixOf(uid)}`;
+}
+
+/** The uid of the callback of `app` whose workflow id is `workflowId` (the inverse of callbackWorkflowId). */
+export function callbackUidOf(app: string, workflowId: string): string {
+  return uidOfWorkflowIdSuffix(workflowId.slice(`callback:${app}:`.length));
 }
 
 export const CALLBACK_STATUSES = ['scheduled', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
@@ -82,6 +92,16 @@ export interface DelayCallbackInput {
   /** Deliver to this URL (the service worker signs and POSTs) instead of the app's SDK worker. */
   webhook?: WebhookTarget;
 }
+
+/**
+ * Workflow input of a schedule's fire: the schedule's action starts every fire with this same
+ * input, so what differs per fire (uid, triggerAt, createdAt) is not in it; the workflow reads
+ * it from Temporal (schedule-fire.ts).
+ */
+export type ScheduleFireInput = Omit<DelayCallbackInput, 'uid' | 'triggerAt' | 'createdAt'> & {
+  /** The client's schedule id (not Temporal's): marks the input as a fire's. */
+  scheduleId: string;
+};
 
 /** Everything `GET` shows; the `state` query answers it and the workflow returns (or fails with) it. */
 export interface CallbackState {

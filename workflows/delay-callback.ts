@@ -20,6 +20,7 @@ import {
   proxySinks,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import {
   ATTEMPT_ERROR_CODES,
@@ -43,8 +44,10 @@ import {
   type CallbackStatus,
   type DelayCallbackInput,
   type InvokeCallbackResult,
+  type ScheduleFireInput,
 } from './contract.js';
 import { delayBeforeRetrySeconds } from './retry-schedule.js';
+import { fireContextOf, fireVisibility, runInputOf } from './schedule-fire.js';
 
 /** The SDK worker heartbeats well within this while a handler runs; a dead worker is noticed after it. */
 export const ATTEMPT_HEARTBEAT_TIMEOUT_SECONDS = 10;
@@ -55,7 +58,11 @@ const { callbackMetrics } = proxySinks<CallbackSinks>();
 
 const nowIso = (): string => new Date(Date.now()).toISOString();
 
-export async function delayCallback(input: DelayCallbackInput): Promise<CallbackState> {
+export async function delayCallback(rawInput: DelayCallbackInput | ScheduleFireInput): Promise<CallbackState> {
+  // A schedule's fire learns its uid and trigger time from Temporal; a registration is unchanged.
+  const input = runInputOf(rawInput, fireContextOf(workflowInfo()));
+  /** Written with the first status change (a fire's CallbackTriggerAt); none for a registration. */
+  let pendingAttributes = fireVisibility(rawInput, input);
   const state: CallbackState = registeredState(input);
   /** When the current wait (for the trigger or the next retry) ends, epoch ms. */
   let wakeAt = Date.parse(input.triggerAt);
@@ -85,7 +92,8 @@ export async function delayCallback(input: DelayCallbackInput): Promise<Callback
     state.status = status;
     if (publishedStatus === status) return;
     publishedStatus = status;
-    upsertSearchAttributes([{ key: searchAttributes.status, value: status }]);
+    upsertSearchAttributes([{ key: searchAttributes.status, value: status }, ...pendingAttributes]);
+    pendingAttributes = [];
   }
 
   function cancel(): void {

@@ -24,12 +24,12 @@ import {
   type DelayCallbackInput,
 } from '../../workflows/contract.js';
 import { latenessBreakdown } from '../lib/breakdown.js';
-import { buildForBench } from '../lib/build.js';
+import { buildForBench, buildProject } from '../lib/build.js';
 import { OUR_PROCESSES, pick, watchOurProcesses } from '../lib/ours.js';
 import { sleep } from '../lib/pacer.js';
 import { RssSampler } from '../lib/rss.js';
 import { runScenario, type SideDriver, type SideResult } from '../lib/scenario.js';
-import { startBenchStack, type BenchStack } from '../lib/stack.js';
+import { setBenchCodeDir, startBenchStack, type BenchStack } from '../lib/stack.js';
 import { scrapeServer } from '../lib/temporal-metrics.js';
 
 type Variant = 'timer' | 'start-delay';
@@ -50,6 +50,7 @@ function directDriver(stack: BenchStack, client: Client, app: string, sampler: R
         retry: DEFAULT_RETRY,
         attemptTimeoutSeconds: DEFAULT_ATTEMPT_TIMEOUT_SECONDS,
       };
+      const sent = performance.now();
       await client.workflow.start(WORKFLOW_TYPE, {
         taskQueue: SERVICE_TASK_QUEUE,
         workflowId: callbackWorkflowId(app, uid),
@@ -62,12 +63,12 @@ function directDriver(stack: BenchStack, client: Client, app: string, sampler: R
         ],
         ...(variant === 'start-delay' ? { startDelay: Math.max(1, triggerAt - now) } : {}),
       });
-      return uid;
+      return { outcome: 'accepted', id: uid, latencyMs: performance.now() - sent };
     },
     onFire: (listener) => stack.appWorker.onFire(listener),
     peaks: () => pick(sampler.peaks(), OUR_PROCESSES),
     cpu: () => pick(sampler.cpuSeconds(), OUR_PROCESSES),
-    serverCounters: () => scrapeServer(stack.temporalMetricsUrl),
+    serverCounters: async () => (stack.temporalMetricsUrl ? scrapeServer(stack.temporalMetricsUrl) : null),
     breakdown: (sample) => latenessBreakdown(stack.temporal.address, stack.temporal.namespace, app, sample),
   };
 }
@@ -79,8 +80,10 @@ async function main(): Promise<void> {
   const workDir = join(root, 'bench', 'results', 'tmp', `start-delay-${Date.now()}`);
   await mkdir(workDir, { recursive: true });
   const app = `exp-${randomBytes(3).toString('hex')}`;
+  buildProject();
   const codeDir = await buildForBench(join(workDir, 'build'));
-  const stack = await startBenchStack({ workDir, codeDir, app });
+  setBenchCodeDir(codeDir);
+  const stack = await startBenchStack({ kind: 'bench', workDir, codeDir, app, env: {}, dynamicConfig: {} });
   const connection = await Connection.connect({ address: stack.temporal.address });
   const client = new Client({ connection, namespace: stack.temporal.namespace });
   const sampler = new RssSampler();
@@ -89,12 +92,12 @@ async function main(): Promise<void> {
   const results: Record<string, SideResult> = {};
   try {
     // Warm-up, then the two variants twice each, interleaved, so a change in the machine's load hits both.
-    await runScenario(directDriver(stack, client, app, sampler, 'timer'), 'warm-up', { rate: 50, durationSeconds: 4, leadSeconds: 2, stallMs: 15_000, maxInFlight: 512 });
+    await runScenario(directDriver(stack, client, app, sampler, 'timer'), 'warm-up', { rate: 50, durationSeconds: 4, leadSeconds: 2, stallMs: 15_000, lostWaitMs: 60_000, maxInFlight: 512 });
     for (const [i, variant] of (['timer', 'start-delay', 'timer', 'start-delay'] as Variant[]).entries()) {
       await sleep(3_000);
       sampler.reset();
       const driver = directDriver(stack, client, app, sampler, variant);
-      results[`${variant}#${i}`] = await runScenario(driver, `${variant}-${i}`, { rate, durationSeconds: seconds, leadSeconds: 5, stallMs: 15_000, maxInFlight: 512 });
+      results[`${variant}#${i}`] = await runScenario(driver, `${variant}-${i}`, { rate, durationSeconds: seconds, leadSeconds: 5, stallMs: 15_000, lostWaitMs: 60_000, maxInFlight: 512 });
     }
   } finally {
     sampler.stop();

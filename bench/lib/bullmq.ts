@@ -53,12 +53,25 @@ export async function startBullmqSide(redisUrl: string, workDir: string, sampler
     driver: {
       system: 'bullmq',
       async register(run, seq, triggerAt) {
-        await queue.add(
-          'bench',
-          { run, seq },
-          // The defaults of ours, for a like-for-like job: 10 attempts, exponential from 10 s.
-          { delay: Math.max(0, triggerAt - Date.now()), attempts: 10, backoff: { type: 'exponential', delay: 10_000 }, removeOnComplete: true },
-        );
+        const sent = performance.now();
+        try {
+          const job = await queue.add(
+            'bench',
+            { run, seq },
+            // The defaults of ours, for a like-for-like job: 10 attempts, exponential from 10 s.
+            { delay: Math.max(0, triggerAt - Date.now()), attempts: 10, backoff: { type: 'exponential', delay: 10_000 }, removeOnComplete: true },
+          );
+          return job.id === undefined
+            ? { outcome: 'error', code: 'queue.add returned no job id', latencyMs: performance.now() - sent }
+            : { outcome: 'accepted', id: job.id, latencyMs: performance.now() - sent };
+        } catch (err) {
+          return { outcome: 'error', code: err instanceof Error ? err.message : String(err), latencyMs: performance.now() - sent };
+        }
+      },
+      // A job waiting, delayed or running is open; a completed one is removed (removeOnComplete), a failed one kept.
+      async lookup(id) {
+        const state = await queue.getJobState(id);
+        return state === 'unknown' || state === 'completed' || state === 'failed' ? 'closed' : 'open';
       },
       onFire: (listener) => worker.onFire(listener),
       peaks: () => pick(sampler.peaks(), BULLMQ_PROCESSES),

@@ -1,31 +1,40 @@
 /**
  * A hand-written SVG (no native dependencies): left, fire lateness p50/p99 by
  * offered rate on a log scale; right, delivered callbacks per second by offered
- * rate against the ideal. Ours in blue, BullMQ in orange.
+ * rate against the ideal. delay-callback in blue (with pre-dispatch off, when
+ * compared, in purple), the bare-Temporal baseline in green, BullMQ in orange.
  */
 import type { RateRun } from './report.js';
-import type { SideResult } from './scenario.js';
+import type { SideResult, SystemName } from './scenario.js';
 
 const W = 980;
-const H = 440;
+const H = 460;
 const PANEL = { top: 70, bottom: 370, width: 400 };
 const LEFT_X = 70;
 const RIGHT_X = 560;
-const COLORS = { ours: '#1f6fd1', bullmq: '#e8711a' } as const;
+const COLORS: Record<SystemName, string> = { ours: '#1f6fd1', 'ours-lead-off': '#8e44ad', baseline: '#2e9d48', bullmq: '#e8711a' };
+const LABELS: Record<SystemName, string> = {
+  ours: 'delay-callback',
+  'ours-lead-off': 'delay-callback, pre-dispatch off',
+  baseline: 'bare Temporal',
+  bullmq: 'BullMQ',
+};
+const SYSTEMS: readonly SystemName[] = ['ours', 'ours-lead-off', 'baseline', 'bullmq'];
 
-type Series = { system: 'ours' | 'bullmq'; points: Array<[number, number]>; dashed: boolean; label: string };
+type Series = { system: SystemName; points: Array<[number, number]>; dashed: boolean; label: string };
 
-export function sweepChart(runs: RateRun[], title: string, subtitle: string): string {
+export function sweepChart(runs: readonly RateRun[], title: string, subtitle: string): string {
   const rates = runs.map((run) => run.rate);
   const xOf = (base: number) => (rate: number): number => base + ((rates.indexOf(rate) + 0.5) / Math.max(1, rates.length)) * PANEL.width;
-  const sides = (system: 'ours' | 'bullmq'): SideResult[] => runs.flatMap((run) => (run[system] ? [run[system]] : []));
+  const sides = (system: SystemName): SideResult[] => runs.flatMap((run) => (run[system] ? [run[system]] : []));
+  const present = SYSTEMS.filter((system) => sides(system).length > 0);
 
   // Lateness, log10 from 1 ms to the largest value seen (at least 10 s).
-  const latenessSeries: Series[] = (['ours', 'bullmq'] as const).flatMap((system) =>
+  const latenessSeries: Series[] = present.flatMap((system) =>
     (['p50', 'p99'] as const).map((p) => ({
       system,
       dashed: p === 'p50',
-      label: `${system === 'ours' ? 'delay-callback' : 'BullMQ'} ${p}`,
+      label: `${LABELS[system]} ${p}`,
       points: sides(system).flatMap((r): Array<[number, number]> => (r.latenessMs[p] === null ? [] : [[r.rate, r.latenessMs[p]!]])),
     })),
   );
@@ -33,12 +42,12 @@ export function sweepChart(runs: RateRun[], title: string, subtitle: string): st
   const decades = Math.ceil(Math.log10(maxLate));
   const yLate = (v: number): number => PANEL.bottom - (Math.log10(Math.max(1, v)) / decades) * (PANEL.bottom - PANEL.top);
 
-  const maxRate = Math.max(...rates, ...runs.flatMap((run) => [run.ours?.deliveredPerSecond ?? 0, run.bullmq?.deliveredPerSecond ?? 0]));
+  const maxRate = Math.max(...rates, ...present.flatMap((system) => sides(system).map((r) => r.deliveredPerSecond)));
   const yRate = (v: number): number => PANEL.bottom - (v / (maxRate * 1.1)) * (PANEL.bottom - PANEL.top);
-  const deliveredSeries: Series[] = (['ours', 'bullmq'] as const).map((system) => ({
+  const deliveredSeries: Series[] = present.map((system) => ({
     system,
     dashed: false,
-    label: system === 'ours' ? 'delay-callback' : 'BullMQ',
+    label: LABELS[system],
     points: sides(system).map((r): [number, number] => [r.rate, r.deliveredPerSecond]),
   }));
 
@@ -53,7 +62,7 @@ export function sweepChart(runs: RateRun[], title: string, subtitle: string): st
     parts.push(`<line x1="${LEFT_X}" x2="${LEFT_X + PANEL.width}" y1="${y}" y2="${y}" stroke="#eee"/>`);
     parts.push(`<text x="${LEFT_X - 6}" y="${y + 4}" text-anchor="end" font-size="11">${fmt(10 ** d)}</text>`);
   }
-  for (const [limit, label] of [[100, 'target p99 at 100/s'], [1000, 'sustained limit p99 < 1 s']] as const) {
+  for (const [limit, label] of [[20, 'target p99 at 30/s'], [1000, 'sustained limit p99 < 1 s']] as const) {
     const y = yLate(limit);
     parts.push(`<line x1="${LEFT_X}" x2="${LEFT_X + PANEL.width}" y1="${y}" y2="${y}" stroke="#c00" stroke-dasharray="2,3"/>`);
     parts.push(`<text x="${LEFT_X + PANEL.width - 4}" y="${y - 4}" text-anchor="end" font-size="10" fill="#c00">${esc(label)}</text>`);
@@ -73,19 +82,16 @@ export function sweepChart(runs: RateRun[], title: string, subtitle: string): st
   parts.push(`<polyline points="${ideal}" fill="none" stroke="#999" stroke-dasharray="4,4"/>`);
   for (const series of deliveredSeries) parts.push(polyline(series, xOf(RIGHT_X), yRate));
 
-  // Legend.
+  // Legend: one line style per system (solid p99 and delivered/s, dashed p50), then the ideal.
   const legend: Array<[string, string, boolean]> = [
-    ['delay-callback p99 / delivered', COLORS.ours, false],
-    ['delay-callback p50', COLORS.ours, true],
-    ['BullMQ p99 / delivered', COLORS.bullmq, false],
-    ['BullMQ p50', COLORS.bullmq, true],
+    ...present.map((system): [string, string, boolean] => [`${LABELS[system]}: p99 / delivered (p50 dashed)`, COLORS[system], false]),
     ['ideal (delivered = offered)', '#999', true],
   ];
-  const legendX = [40, 265, 410, 590, 700];
   legend.forEach(([label, color, dashed], i) => {
-    const x = legendX[i] ?? 0;
-    parts.push(`<line x1="${x}" x2="${x + 24}" y1="420" y2="420" stroke="${color}" stroke-width="2.5"${dashed ? ' stroke-dasharray="5,4"' : ''}/>`);
-    parts.push(`<text x="${x + 30}" y="424" font-size="11">${esc(label)}</text>`);
+    const x = 40 + (i % 3) * 310;
+    const y = 412 + Math.floor(i / 3) * 20;
+    parts.push(`<line x1="${x}" x2="${x + 24}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2.5"${dashed ? ' stroke-dasharray="5,4"' : ''}/>`);
+    parts.push(`<text x="${x + 30}" y="${y + 4}" font-size="11">${esc(label)}</text>`);
   });
 
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">

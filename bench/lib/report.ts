@@ -1,37 +1,26 @@
-/** The summary table printed at the end, and the results file. */
+/** The summary tables printed at the end, and the results file. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { STAGES } from './breakdown.js';
-import { ratio } from './stats.js';
-import type { SideResult } from './scenario.js';
+import type { Headline, Ratios } from './ratios.js';
+import type { SideResult, SystemName } from './scenario.js';
+import type { RateRun } from './sweep.js';
 
-export interface RateRun {
-  rate: number;
-  ours?: SideResult;
-  bullmq?: SideResult;
-  /** ours / BullMQ for each figure (lower is better except delivered/s). */
-  ratios?: Record<string, number | null>;
-}
+export type { RateRun } from './sweep.js';
 
-export function ratiosOf(ours: SideResult, bullmq: SideResult): Record<string, number | null> {
-  const peak = (r: SideResult): number => Math.max(0, ...Object.values(r.peakRssMb));
-  return {
-    latenessP50: ratio(ours.latenessMs.p50, bullmq.latenessMs.p50),
-    latenessP99: ratio(ours.latenessMs.p99, bullmq.latenessMs.p99),
-    latenessMax: ratio(ours.latenessMs.max, bullmq.latenessMs.max),
-    registrationP50: ratio(ours.registrationLatencyMs.p50, bullmq.registrationLatencyMs.p50),
-    registrationP99: ratio(ours.registrationLatencyMs.p99, bullmq.registrationLatencyMs.p99),
-    deliveredPerSecond: ratio(ours.deliveredPerSecond, bullmq.deliveredPerSecond),
-    peakRssLargestProcess: ratio(peak(ours), peak(bullmq)),
-  };
-}
+/** Sides in table order. */
+export const SYSTEMS: readonly SystemName[] = ['ours', 'ours-lead-off', 'baseline', 'bullmq'];
 
 const COLUMNS: Array<[string, number, (r: SideResult) => string]> = [
   ['rate/s', 6, (r) => String(r.rate)],
-  ['system', 6, (r) => r.system],
+  ['system', 13, (r) => r.system],
   ['reg', 6, (r) => String(r.registered)],
+  ['refus', 5, (r) => String(r.refused + r.unknownOutcome)],
+  ['err', 3, (r) => String(r.registrationErrors)],
   ['fired', 6, (r) => String(r.fired)],
-  ['lost', 4, (r) => String(r.lost)],
+  ['>win', 4, (r) => String(r.lateBeyondWindow)],
+  ['lost', 4, (r) => String(r.lost + r.unresolved)],
+  ['ghost', 5, (r) => String(r.ghosts)],
   ['dup', 3, (r) => String(r.duplicates)],
   ['early', 5, (r) => String(r.early)],
   ['late p50', 8, (r) => ms(r.latenessMs.p50)],
@@ -41,6 +30,7 @@ const COLUMNS: Array<[string, number, (r: SideResult) => string]> = [
   ['min', 5, (r) => ms(r.latenessMs.min)],
   ['reg p50', 7, (r) => ms(r.registrationLatencyMs.p50)],
   ['reg p99', 7, (r) => ms(r.registrationLatencyMs.p99)],
+  ['ans max', 7, (r) => ms(r.answerLatencyMs.max)],
   ['deliv/s', 7, (r) => String(r.deliveredPerSecond)],
   ['ok', 3, (r) => (r.sustained ? 'yes' : 'NO')],
   ['peak RSS MB', 0, (r) => Object.entries(r.peakRssMb).map(([name, mb]) => `${name} ${Math.round(mb)}`).join(', ')],
@@ -50,50 +40,81 @@ function ms(value: number | null): string {
   return value === null ? '-' : value >= 100 ? String(Math.round(value)) : String(value);
 }
 
-export function printTable(runs: RateRun[]): void {
+function ratioLine(label: string, r: Ratios | undefined): string[] {
+  if (!r) return [];
+  return [
+    `${''.padStart(6)} ${label}: lateness p50 ${r.latenessP50 ?? '-'}x, p99 ${r.latenessP99 ?? '-'}x, ` +
+      `registration p50 ${r.registrationP50 ?? '-'}x, p99 ${r.registrationP99 ?? '-'}x, delivered/s ${r.deliveredPerSecond ?? '-'}x, ` +
+      `DB requests/callback ${r.dbRequestsPerCallback ?? '-'}x, largest process RSS ${r.peakRssLargestProcess ?? '-'}x`,
+  ];
+}
+
+export function printTable(runs: readonly RateRun[]): void {
   const header = COLUMNS.map(([name, width]) => name.padStart(width)).join(' ');
-  console.log(`\nResults (times in ms; lateness = fire time - trigger time)\n${header}`);
+  console.log(
+    '\nResults (times in ms; lateness = fire time - trigger time; refus = 429/503 answers; err = other failed answers;\n' +
+      '>win = fired after the 15 s quiet-period window; lost = decided against Temporal; ans max = slowest answer of any kind)\n' +
+      header,
+  );
   for (const run of runs) {
-    for (const side of [run.ours, run.bullmq]) {
-      if (side) console.log(COLUMNS.map(([, width, cell]) => cell(side).padStart(width)).join(' '));
-    }
-    const cpu = [run.ours, run.bullmq].flatMap((side) =>
-      side ? [`${side.system}: ${Object.entries(side.cpuSeconds).map(([name, s]) => `${name} ${s}`).join(', ')}`] : [],
-    );
+    const sides = SYSTEMS.flatMap((system) => (run[system] ? [run[system]] : []));
+    for (const side of sides) console.log(COLUMNS.map(([, width, cell]) => cell(side).padStart(width)).join(' '));
+    const cpu = sides.map((side) => `${side.system}: ${Object.entries(side.cpuSeconds).map(([name, s]) => `${name} ${s}`).join(', ')}`);
     console.log(`${''.padStart(6)} CPU seconds: ${cpu.join(' | ')}`);
-    if (run.ratios) {
-      const r = run.ratios;
-      console.log(
-        `${''.padStart(6)} ratios ours/BullMQ: lateness p50 ${r.latenessP50 ?? '-'}x, p99 ${r.latenessP99 ?? '-'}x, ` +
-          `registration p50 ${r.registrationP50 ?? '-'}x, p99 ${r.registrationP99 ?? '-'}x, delivered/s ${r.deliveredPerSecond ?? '-'}x, ` +
-          `largest process RSS ${r.peakRssLargestProcess ?? '-'}x`,
-      );
-    }
+    const answers = sides.filter((side) => Object.keys(side.answers).length > 0).map((side) => `${side.system}: ${JSON.stringify(side.answers)}`);
+    if (answers.length > 0) console.log(`${''.padStart(6)} refusals and errors: ${answers.join(' | ')}`);
+    for (const line of [
+      ...ratioLine('ours / bare Temporal', run.ratios?.vsBaseline),
+      ...ratioLine('ours / BullMQ', run.ratios?.vsBullmq),
+      ...ratioLine('lead off / ours', run.ratios?.leadOffVsOurs),
+    ])
+      console.log(line);
   }
 }
 
-/** Our lateness by stage (medians, p99 in brackets), one line per rate. */
-export function printBreakdown(runs: RateRun[]): void {
-  const lines = runs.flatMap((run) => {
-    const breakdown = run.ours?.breakdown;
-    if (!breakdown) return [];
-    const stages = STAGES.map((stage) => `${stage} ${ms(breakdown[stage].p50)} (${ms(breakdown[stage].p99)})`);
-    const w = breakdown.waitedOn;
-    return [`${String(run.rate).padStart(6)}/s  ${stages.join('  ')}  [${breakdown.sampled} sampled; waited on start delay ${w.startDelay}, timer ${w.timer}, neither ${w.neither}]`];
-  });
-  const costs = runs.flatMap((run) => {
-    const cost = run.ours?.serverCost;
-    if (!cost) return [];
-    const top = Object.entries(cost.persistencePerCallback).slice(0, 6).map(([op, n]) => `${op} ${n}`).join(', ');
-    return [
-      `${String(run.rate).padStart(6)}/s  ${cost.persistenceTotalPerCallback} DB requests (${cost.persistenceMsPerCallback} ms) and ${cost.rpcTotalPerCallback} RPCs per callback; ` +
-        `CPU ms per callback: ${Object.entries(run.ours?.cpuSeconds ?? {}).map(([name, s]) => `${name} ${Math.round((s * 1000) / Math.max(1, run.ours?.fired ?? 1))}`).join(', ')}; top: ${top}`,
-    ];
-  });
+const NAMES: Record<SystemName, string> = { ours: 'delay-callback', 'ours-lead-off': 'delay-callback with pre-dispatch off', baseline: 'bare Temporal', bullmq: 'BullMQ' };
+
+export function printHeadline(headline: Headline, leadSeries: Record<string, string | undefined>): void {
+  const present = SYSTEMS.filter((system) => system in headline.sustained);
+  const list = (values: Headline['sustained'], none: string): string => present.map((system) => `${NAMES[system]} ${values[system] ?? none}`).join(', ');
+  console.log(`\nHeadline: highest sustained rate (every registration accepted, p99 lateness < 1 s, nothing lost), fires/s: ${list(headline.sustained, 'none')}`);
+  console.log(`          highest delivered/s: ${list(headline.peakDelivered, '-')}`);
+  console.log(
+    `          ours / bare Temporal: sustained ${headline.oursVsBaseline.sustained ?? '-'}x, delivered ${headline.oursVsBaseline.peakDelivered ?? '-'}x; ` +
+      `ours / BullMQ: sustained ${headline.oursVsBullmq.sustained ?? '-'}x, delivered ${headline.oursVsBullmq.peakDelivered ?? '-'}x`,
+  );
+  console.log(`          series: ${Object.entries(leadSeries).filter(([, label]) => label).map(([system, label]) => `${system} = ${label}`).join('; ')}`);
+}
+
+/** Our lateness by stage (medians, p99 in brackets), one line per rate and series. */
+export function printBreakdown(runs: readonly RateRun[]): void {
+  const series: SystemName[] = ['ours', 'ours-lead-off', 'baseline'];
+  const costs = runs.flatMap((run) =>
+    series.flatMap((system) => {
+      const side = run[system];
+      const cost = side?.serverCost;
+      if (!side || !cost) return [];
+      const top = Object.entries(cost.persistencePerCallback).slice(0, 6).map(([op, n]) => `${op} ${n}`).join(', ');
+      const cpu = Object.entries(side.cpuSeconds).map(([name, s]) => `${name} ${Math.round((s * 1000) / Math.max(1, side.fired))}`).join(', ');
+      return [
+        `${String(run.rate).padStart(6)}/s ${system.padEnd(13)} ${cost.persistenceTotalPerCallback} DB requests (${cost.persistenceMsPerCallback} ms) and ` +
+          `${cost.rpcTotalPerCallback} RPCs per callback; CPU ms per callback: ${cpu}; top: ${top}`,
+      ];
+    }),
+  );
   if (costs.length > 0) {
     console.log('\nWhat the Temporal server did per callback (from its /metrics)');
     for (const line of costs) console.log(line);
   }
+  const lines = runs.flatMap((run) =>
+    (['ours', 'ours-lead-off'] as const).flatMap((system) => {
+      const breakdown = run[system]?.breakdown;
+      if (!breakdown) return [];
+      const stages = STAGES.map((stage) => `${stage} ${ms(breakdown[stage].p50)} (${ms(breakdown[stage].p99)})`);
+      const w = breakdown.waitedOn;
+      return [`${String(run.rate).padStart(6)}/s ${system.padEnd(13)} ${stages.join('  ')}  [${breakdown.sampled} sampled; waited on start delay ${w.startDelay}, timer ${w.timer}, neither ${w.neither}]`];
+    }),
+  );
   if (lines.length === 0) return;
   console.log('\nWhere our lateness goes, ms: p50 (p99) per stage, from workflow histories of a sample');
   for (const line of lines) console.log(line);

@@ -1,62 +1,81 @@
 /**
- * The system under test, every part a process of its own so its memory can be
- * sampled: a Temporal dev server on a SQLite file (WAL), Redis, the facade
- * (server/main.ts, RUN_WORKER=false), the service worker (server/worker-main.ts)
- * and the bench's app worker (bench/app-worker.ts). Children write their output
- * to log files in the run's folder and die with us.
+ * The system under test. Two shapes, the same processes:
+ *
+ *   --stack bench (default)  the bench starts the parts itself, as `npm run dev` does (the
+ *                            same launchers, flags and dynamic config): the Temporal dev
+ *                            server on a SQLite file, Redis, the facade and the service
+ *                            worker from dist/ (scripts/lib/service-processes.ts)
+ *   --stack dev              `npm run dev` itself, as a child (bench/lib/dev-stack.ts)
+ *
+ * Either way the bench adds its own application worker (bench/app-worker.ts) for an app of
+ * its own. Children write their output to log files in the run's folder and die with us.
  */
 import { openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import getPort from 'get-port';
 import { spawnManaged, type ManagedChild } from '../../scripts/lib/managed-child.js';
 import { ensureRedis, type RedisHandle } from '../../scripts/lib/redis-server.js';
+import { startServiceProcesses, type ServiceProcesses } from '../../scripts/lib/service-processes.js';
 import { resolveTemporalBinary } from '../../scripts/lib/temporal-binary.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../../scripts/lib/temporal-dev-server.js';
-import { waitFor } from '../../scripts/lib/wait-for.js';
+import { startTemporalDevServer } from '../../scripts/lib/temporal-dev-server.js';
 import type { ChildMessage, FireRecord } from './fire-log.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
+export type StackKind = 'bench' | 'dev';
+
 export interface BenchStackOptions {
+  kind: StackKind;
   /** Folder for the SQLite file and the children's logs. */
   workDir: string;
-  /** Where the transpiled JavaScript is (see buildForBench); children run `<codeDir>/<script>.js`. */
+  /** Where the bench's own children are transpiled (see buildForBench). */
   codeDir: string;
-  /** Extra environment for the facade, service worker and app worker (tuning experiments). */
-  env?: Record<string, string>;
-  /** Extra dynamic config of the dev server. */
-  dynamicConfig?: Record<string, string | number | boolean>;
+  /** Extra environment for our processes (tuning experiments). */
+  env: Record<string, string>;
+  /** Extra dynamic config of the dev server (--stack bench only). */
+  dynamicConfig: Record<string, string | number | boolean>;
   /** The app the bench's app worker serves. */
   app: string;
+  /** --stack dev: Temporal's database folder; kept when given, else a fresh one in workDir. */
+  dataDir?: string;
 }
 
 export interface BenchStack {
-  temporal: TemporalDevServer;
+  kind: StackKind;
+  temporal: { address: string; namespace: string };
   temporalVersion: string;
-  /** The Temporal server's Prometheus endpoint. */
-  temporalMetricsUrl: string;
+  /** The Temporal server's Prometheus endpoint (null if `npm run dev` reused a running server). */
+  temporalMetricsUrl: string | null;
   redis: RedisHandle;
-  dbFile: string;
+  dbFile: string | null;
   facadeUrl: string;
   /** The service worker's own /metrics and /healthz. */
   serviceWorkerUrl: string;
-  facade: ManagedChild;
-  serviceWorker: ManagedChild;
   appWorker: WorkerChild;
+  /** The processes to sample, by name (facade, service-worker, app-worker, temporal, ...). */
+  pids(): Record<string, number>;
+  /** Restarts our processes and the app worker with `env` on top of the options' (e.g. DISPATCH_LEAD_MS=0). */
+  restartOurs(env: Record<string, string>): Promise<void>;
+  /** Stops everything but Redis, gracefully (the dev server checkpoints its SQLite file). */
+  stopServices(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** A bench worker child (ours or BullMQ's) that reports fires over IPC. */
+/** A bench worker child (ours, the baseline's or BullMQ's) that reports fires over IPC. */
 export interface WorkerChild {
   child: ManagedChild;
   /** Receives every fire the child reports. */
   onFire(listener: (record: FireRecord) => void): () => void;
 }
 
-/** Where children's code lives: the transpiled tree (set once by startBenchStack). */
+/** Where the bench's own children's code lives: the transpiled tree (set once by setBenchCodeDir). */
 let codeRoot = root;
 
-/** Starts `node <codeRoot>/<script>.js` with its output in `<workDir>/<name>.log`. */
+export function setBenchCodeDir(dir: string): void {
+  codeRoot = dir;
+}
+
+/** Starts `node <codeRoot>/<script>.js` (a bench child) with its output in `<workDir>/<name>.log`. */
 export function startNodeChild(name: string, script: string, env: NodeJS.ProcessEnv, workDir: string, ipc: boolean): ManagedChild {
   const log = openSync(join(workDir, `${name}.log`), 'a');
   return spawnManaged(process.execPath, [resolve(codeRoot, script.replace(/\.ts$/, '.js'))], {
@@ -89,70 +108,88 @@ export async function startWorkerChild(name: string, script: string, env: NodeJS
   };
 }
 
+/** The bench's application worker: a DelayCallbackClient for `app`, reporting fires over IPC. */
+export function startAppWorker(app: string, facadeUrl: string, temporalAddress: string, env: Record<string, string>, workDir: string): Promise<WorkerChild> {
+  return startWorkerChild('app-worker', 'bench/app-worker.ts', { ...env, TEMPORAL_ADDRESS: temporalAddress, BENCH_APP: app, BENCH_SERVER_URL: facadeUrl }, workDir);
+}
+
+/**
+ * Environment of our processes in the bench: the defaults users get, but no rate limit (one
+ * client offering 200 registrations/s would otherwise meet the per-token limit, 100/s by
+ * default, which is a policy, not a capacity), and a Redis key prefix of the run's own.
+ */
+export function benchEnv(app: string, redisUrl: string, extra: Record<string, string>): Record<string, string> {
+  return { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `delay-callback-bench:${app}:`, RATE_LIMIT_MAX: '0', ...extra };
+}
+
 export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
-  codeRoot = options.codeDir;
+  if (options.kind === 'dev') {
+    const { startDevStack } = await import('./dev-stack.js');
+    return startDevStack(options);
+  }
   const binary = await resolveTemporalBinary();
   const dbFile = join(options.workDir, 'temporal.db');
   const metricsPort = await getPort({ host: '127.0.0.1' });
   const [temporal, redis] = await Promise.all([
-    startTemporalDevServer({
-      binaryPath: binary.path,
-      dbFile,
-      metricsPort,
-      dynamicConfig: options.dynamicConfig,
-      stdio: 'ignore',
-    }),
+    startTemporalDevServer({ binaryPath: binary.path, dbFile, metricsPort, dynamicConfig: options.dynamicConfig, stdio: 'ignore' }),
     ensureRedis(),
   ]);
-  const stopping: Array<() => Promise<void>> = [() => temporal.stop(), () => redis.stop()];
+  let service: ServiceProcesses | undefined;
+  let appWorker: WorkerChild | undefined;
+  const [facadePort, workerPort] = [await getPort({ host: '127.0.0.1' }), await getPort({ host: '127.0.0.1' })];
+  const startOurs = async (extra: Record<string, string>): Promise<void> => {
+    const env = { ...process.env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_UI_URL: temporal.uiUrl, HOST: '127.0.0.1', ...benchEnv(options.app, redis.url, { ...options.env, ...extra }) };
+    const logs = (name: string): ['ignore', number, number] => {
+      const fd = openSync(join(options.workDir, `${name}.log`), 'a');
+      return ['ignore', fd, fd];
+    };
+    service = await startServiceProcesses({ env, facadePort, workerPort, stdio: logs, readyTimeoutMs: 180_000 });
+    appWorker = await startAppWorker(options.app, service.facadeUrl, temporal.address, { ...options.env, ...extra }, options.workDir);
+  };
+  const stopOurs = async (): Promise<void> => {
+    await appWorker?.child.stop('SIGTERM', 10_000);
+    await service?.stop(10_000);
+  };
   try {
-    const [facadePort, workerPort] = [await getPort({ host: '127.0.0.1' }), await getPort({ host: '127.0.0.1' })];
-    const common: NodeJS.ProcessEnv = {
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_UI_URL: temporal.uiUrl,
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: `delay-callback-bench:${options.app}:`,
-      HOST: '127.0.0.1',
-      // Per-request info logs cost CPU the bench would otherwise measure; warnings still show.
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_MAX: '0',
-      ...options.env,
-    };
-    const facadeUrl = `http://127.0.0.1:${facadePort}`;
-    const facade = startNodeChild('facade', 'server/main.ts', { ...common, PORT: String(facadePort), RUN_WORKER: 'false' }, options.workDir, false);
-    stopping.unshift(() => facade.stop('SIGTERM', 10_000));
-    const serviceWorker = startNodeChild('service-worker', 'server/worker-main.ts', { ...common, PORT: String(workerPort) }, options.workDir, false);
-    stopping.unshift(() => serviceWorker.stop('SIGTERM', 10_000));
-    await Promise.all([
-      waitFor('the facade', async () => (await fetch(`${facadeUrl}/readyz`)).ok, { timeoutMs: 120_000, intervalMs: 250 }),
-      waitFor('the service worker', async () => (await fetch(`http://127.0.0.1:${workerPort}/healthz`)).ok, { timeoutMs: 180_000, intervalMs: 250 }),
-    ]);
-    const appWorker = await startWorkerChild(
-      'app-worker',
-      'bench/app-worker.ts',
-      { ...common, BENCH_APP: options.app, BENCH_SERVER_URL: facadeUrl },
-      options.workDir,
-    );
-    stopping.unshift(() => appWorker.child.stop('SIGTERM', 10_000));
-    return {
-      temporal,
-      temporalVersion: binary.version,
-      temporalMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
-      redis,
-      dbFile,
-      facadeUrl,
-      serviceWorkerUrl: `http://127.0.0.1:${workerPort}`,
-      facade,
-      serviceWorker,
-      appWorker,
-      async stop() {
-        for (const stop of stopping) await stop().catch(() => undefined);
-      },
-    };
+    await startOurs({});
   } catch (err) {
-    for (const stop of stopping) await stop().catch(() => undefined);
+    await stopOurs().catch(() => undefined);
+    await temporal.stop();
+    await redis.stop();
     throw err;
   }
+  const stack: BenchStack = {
+    kind: 'bench',
+    temporal: { address: temporal.address, namespace: temporal.namespace },
+    temporalVersion: binary.version,
+    temporalMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    redis,
+    dbFile,
+    facadeUrl: service!.facadeUrl,
+    serviceWorkerUrl: service!.serviceWorkerUrl,
+    get appWorker() {
+      return appWorker!;
+    },
+    pids: () => ({
+      ...(service ? { facade: service.facade.pid, 'service-worker': service.serviceWorker.pid } : {}),
+      ...(appWorker ? { 'app-worker': appWorker.child.pid } : {}),
+      temporal: temporal.child.pid,
+    }),
+    async restartOurs(env) {
+      await stopOurs();
+      await startOurs(env);
+    },
+    async stopServices() {
+      await stopOurs();
+      await temporal.stop();
+    },
+    async stop() {
+      await stopOurs().catch(() => undefined);
+      await temporal.stop().catch(() => undefined);
+      await redis.stop().catch(() => undefined);
+    },
+  };
+  return stack;
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -1,108 +1,138 @@
 /**
- * The quick check and the sweep: for each offered rate, our stack then BullMQ
- * on the same Redis. Ours stops climbing after its first unsustained rate (the
- * backlog would only load the next one) once past 200/s; the sweep then tries
- * the midpoint below the first failure, so the headline is found to within a step.
+ * The quick check and the sweep: for each offered rate, ours, the bare-Temporal
+ * baseline, then BullMQ on the same Redis. The baseline stops climbing after its first
+ * unsustained rate (the backlog would only load the next one), ours too once past 200/s
+ * (every rate in --quick); the sweep then tries the midpoint below each one's first failure. With --compare-lead, our
+ * processes are restarted with DISPATCH_LEAD_MS=0 and ours runs again at the same rates.
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
+import { bundleBaseline, startBaselineSide, type BaselineSide } from './baseline.js';
 import { redisPid, startBullmqSide } from './bullmq.js';
 import type { BenchOptions } from './cli.js';
 import { oursDriver, watchOurProcesses } from './ours.js';
 import { sleep } from './pacer.js';
-import { ratiosOf, type RateRun } from './report.js';
+import { headlineOf, ratiosOf, type Headline, type Ratios } from './ratios.js';
 import { RssSampler } from './rss.js';
-import { runScenario, type ScenarioParams, type SideResult } from './scenario.js';
+import { runScenario, type ScenarioParams, type SideDriver, type SideResult, type SystemName } from './scenario.js';
 import type { BenchStack } from './stack.js';
+
+export type RateRun = { rate: number; ratios?: { vsBaseline?: Ratios; vsBullmq?: Ratios; leadOffVsOurs?: Ratios } } & Partial<Record<SystemName, SideResult>>;
 
 export interface SweepOutcome {
   runs: RateRun[];
-  headline: { ours: number | null; bullmq: number | null };
+  headline: Headline;
+  /** What the two series of ours were run with (--compare-lead). */
+  leadSeries: { ours: string; 'ours-lead-off'?: string };
   loadavgAtEnd: number[];
 }
 
-/** The registration-latency target is set at this rate (registrations/s). */
-const REGISTRATION_TARGET_RATE = 200;
+/** Temporal sides always run up to this rate: the "answered within 2 s past capacity" target needs a rate past it. */
+const ALWAYS_UP_TO = 200;
 
 /** Between two scenarios: let the previous one's tail (history writes, completions) settle. */
 const COOL_DOWN_MS = 3_000;
 
-export async function runSweep(stack: BenchStack, app: string, options: BenchOptions, workDir: string): Promise<SweepOutcome> {
+export async function runSweep(stack: BenchStack, app: string, options: BenchOptions, workDir: string, codeDir: string, leadLabel: string): Promise<SweepOutcome> {
   const sampler = new RssSampler();
   watchOurProcesses(sampler, stack);
   sampler.watch('redis', await redisPid(stack.redis.url).catch(() => undefined));
   sampler.start();
-  const ours = oursDriver(stack, app, sampler);
   const params = (rate: number): ScenarioParams => ({
     rate,
     durationSeconds: options.durationSeconds,
     leadSeconds: options.leadSeconds,
     stallMs: 15_000,
+    lostWaitMs: options.lostWaitSeconds * 1000,
     maxInFlight: 512,
   });
-  // Warm-up (not recorded): JIT, connections and the workflow cache of a freshly started stack.
-  await runScenario(ours, runId('warm-up', 50), { ...params(50), durationSeconds: 4, leadSeconds: 2 });
-  await sleep(COOL_DOWN_MS);
-
+  const warmUp = async (driver: SideDriver): Promise<void> => {
+    // Not recorded: JIT, connections and caches of freshly started processes.
+    await runScenario(driver, runId(`warm-up-${driver.system}`, 50), { ...params(50), durationSeconds: 4, leadSeconds: 2 });
+    await sleep(COOL_DOWN_MS);
+  };
   const runs = new Map<number, RateRun>();
-  const runAt = async (rate: number, sides: { ours: boolean; bullmq: boolean }): Promise<void> => {
+  const record = async (driver: SideDriver, rate: number): Promise<SideResult> => {
     const run: RateRun = runs.get(rate) ?? { rate };
     runs.set(rate, run);
-    if (sides.ours) {
-      sampler.reset();
-      run.ours = await runScenario(ours, runId('ours', rate), params(rate));
-      await sleep(COOL_DOWN_MS);
+    sampler.reset();
+    const result = await runScenario(driver, runId(driver.system, rate), params(rate));
+    run[driver.system] = result;
+    await sleep(COOL_DOWN_MS);
+    return result;
+  };
+
+  let ours = await oursDriver(stack, app, sampler);
+  let baseline: BaselineSide | undefined;
+  try {
+    await warmUp(ours);
+    if (options.baseline) {
+      baseline = await startBaselineSide(stack, await bundleBaseline(codeDir, workDir), workDir, sampler);
+      await warmUp(baseline.driver);
     }
-    if (sides.bullmq) {
-      const bullmq = await startBullmqSide(stack.redis.url, workDir, sampler);
-      try {
-        sampler.reset();
-        run.bullmq = await runScenario(bullmq.driver, runId('bullmq', rate), params(rate));
-      } finally {
-        await bullmq.close();
+    const climbing = { ours: { lastPass: null as number | null, firstFail: null as number | null }, baseline: { lastPass: null as number | null, firstFail: null as number | null } };
+    // Ours runs every rate in --quick and up to 200/s in the sweep (the "answered within 2 s past capacity"
+    // target needs a rate past it); the baseline only has to show its highest sustained rate.
+    const keepsClimbing = (driver: SideDriver, rate: number): boolean =>
+      driver.system !== 'baseline' && (options.mode === 'quick' || rate <= ALWAYS_UP_TO);
+    const step = async (driver: SideDriver, state: { lastPass: number | null; firstFail: number | null }, rate: number): Promise<void> => {
+      if (state.firstFail !== null && !keepsClimbing(driver, rate)) return;
+      const result = await record(driver, rate);
+      if (state.firstFail === null) {
+        if (result.sustained) state.lastPass = rate;
+        else state.firstFail = rate;
       }
-      await sleep(COOL_DOWN_MS);
+    };
+    for (const rate of options.rates) {
+      await step(ours, climbing.ours, rate);
+      if (baseline) await step(baseline.driver, climbing.baseline, rate);
+      if (options.bullmq) {
+        const bullmq = await startBullmqSide(stack.redis.url, workDir, sampler);
+        try {
+          await record(bullmq.driver, rate);
+        } finally {
+          await bullmq.close();
+        }
+      }
     }
-    if (run.ours && run.bullmq) run.ratios = ratiosOf(run.ours, run.bullmq);
-  };
-
-  let lastPass: number | null = null;
-  let firstFail: number | null = null;
-  for (const rate of options.rates) {
-    // Past its first unsustained rate ours only piles up a backlog, except up to the rate of the
-    // registration-latency target, and in --quick, whose point is the figures at both rates.
-    const oursToo = firstFail === null || rate <= REGISTRATION_TARGET_RATE || options.mode === 'quick';
-    await runAt(rate, { ours: oursToo, bullmq: options.bullmq });
-    const result = runs.get(rate)?.ours;
-    if (result && firstFail === null) {
-      if (result.sustained) lastPass = rate;
-      else firstFail = rate;
+    if (options.mode === 'sweep') {
+      for (const [driver, state] of [[ours, climbing.ours], [baseline?.driver, climbing.baseline]] as const) {
+        if (!driver || state.firstFail === null) continue;
+        const low = state.lastPass ?? 0;
+        const mid = Math.round((low + state.firstFail) / 2 / 10) * 10;
+        if (mid > low && mid < state.firstFail) await record(driver, mid);
+      }
     }
-  }
-  if (options.mode === 'sweep' && firstFail !== null) {
-    const low = lastPass ?? 0;
-    const mid = Math.round((low + firstFail) / 2 / 10) * 10;
-    if (mid > low && mid < firstFail) await runAt(mid, { ours: true, bullmq: options.bullmq });
-  }
-  sampler.stop();
+    await baseline?.close();
+    baseline = undefined;
 
-  const sorted = [...runs.values()].sort((a, b) => a.rate - b.rate);
-  return {
-    runs: sorted,
-    headline: { ours: highestSustained(sorted.map((run) => run.ours)), bullmq: highestSustained(sorted.map((run) => run.bullmq)) },
-    loadavgAtEnd: loadavg().map((value) => Math.round(value * 100) / 100),
-  };
-}
+    const leadSeries: SweepOutcome['leadSeries'] = { ours: leadLabel };
+    if (options.compareLead) {
+      // Our processes read DISPATCH_LEAD_MS at start: restart them with pre-dispatch off, same data.
+      await ours.close();
+      console.error('[bench] restarting our processes with DISPATCH_LEAD_MS=0 (--compare-lead)');
+      await stack.restartOurs({ DISPATCH_LEAD_MS: '0' });
+      watchOurProcesses(sampler, stack);
+      ours = await oursDriver(stack, app, sampler, 'ours-lead-off');
+      await warmUp(ours);
+      for (const rate of [...runs.values()].filter((run) => run.ours).map((run) => run.rate).sort((a, b) => a - b)) await record(ours, rate);
+      leadSeries['ours-lead-off'] = 'DISPATCH_LEAD_MS=0 (pre-dispatch off)';
+    }
 
-/** The highest rate sustained with every lower rate sustained too. */
-function highestSustained(results: Array<SideResult | undefined>): number | null {
-  let best: number | null = null;
-  for (const result of results) {
-    if (!result) continue;
-    if (!result.sustained) break;
-    best = result.rate;
+    for (const run of runs.values()) {
+      run.ratios = {
+        ...(run.ours && run.baseline ? { vsBaseline: ratiosOf(run.ours, run.baseline) } : {}),
+        ...(run.ours && run.bullmq ? { vsBullmq: ratiosOf(run.ours, run.bullmq) } : {}),
+        ...(run.ours && run['ours-lead-off'] ? { leadOffVsOurs: ratiosOf(run['ours-lead-off'], run.ours) } : {}),
+      };
+    }
+    const sorted = [...runs.values()].sort((a, b) => a.rate - b.rate);
+    return { runs: sorted, headline: headlineOf(sorted), leadSeries, loadavgAtEnd: loadavg().map((value) => Math.round(value * 100) / 100) };
+  } finally {
+    sampler.stop();
+    await baseline?.close().catch(() => undefined);
+    await ours.close().catch(() => undefined);
   }
-  return best;
 }
 
 function runId(system: string, rate: number): string {

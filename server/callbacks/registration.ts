@@ -5,6 +5,7 @@
  * strategy, the body fingerprint, and the uid.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import ajvFormats from 'ajv-formats';
 import { stringify } from 'safe-stable-stringify';
 import {
   DEFAULT_ATTEMPT_TIMEOUT_SECONDS,
@@ -13,7 +14,7 @@ import {
   type RetryStrategy,
 } from '../../workflows/contract.js';
 import { ServiceError, validationError } from '../errors.js';
-import type { RegisterBody, RescheduleBody } from '../schemas/callbacks.js';
+import type { RegisterBody, RescheduleBody } from '../../shared/schemas/callbacks.js';
 import { buildWebhookTarget, type WebhookRegistrationPolicy } from './webhook-target.js';
 
 export interface RegistrationLimits {
@@ -86,7 +87,11 @@ export function resolveTriggerTime(body: RescheduleBody, limits: Pick<Registrati
   return at;
 }
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+// ajv-formats' date-time, as the schemas' timestamps use: its fast form checks the shape (offset required,
+// `T`), its full form a real calendar date and time. (CommonJS with a default export: see plugins/validation.ts.)
+const dateTimeFormat = (ajvFormats as unknown as { get(name: 'date-time', mode: 'fast' | 'full'): { validate: RegExp | ((value: string) => boolean) } }).get;
+const RFC3339_SHAPE = dateTimeFormat('date-time', 'fast').validate as RegExp;
+const isRfc3339DateTime = dateTimeFormat('date-time', 'full').validate as (value: string) => boolean;
 
 /** RFC 3339 with an offset (a real calendar date), or epoch milliseconds; errors name `field`. */
 export function parseTriggerAt(value: string | number, field = 'body.triggerAt'): number {
@@ -94,22 +99,12 @@ export function parseTriggerAt(value: string | number, field = 'body.triggerAt')
     if (!Number.isSafeInteger(value) || value < 0) throw validationError(field, 'must be a non-negative integer of epoch milliseconds');
     return value;
   }
-  const match = RFC3339.exec(value);
-  if (!match) {
+  if (!RFC3339_SHAPE.test(value)) {
     throw validationError(field, 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-24T18:00:00Z or 2026-12-24T19:00:00+01:00');
   }
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const offset = match[8] ?? 'Z';
-  const calendarOk =
-    month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59;
-  const offsetOk = /^[Zz]$/.test(offset) || (Number(offset.slice(1, 3)) <= 23 && Number(offset.slice(4, 6)) <= 59);
-  const ms = Date.parse(value.toUpperCase());
-  if (!calendarOk || !offsetOk || !Number.isFinite(ms)) throw validationError(field, `is not a valid date-time ("${value}")`);
+  const ms = isRfc3339DateTime(value) ? Date.parse(value.toUpperCase()) : Number.NaN;
+  if (!Number.isFinite(ms)) throw validationError(field, `is not a valid date-time ("${value}")`);
   return ms;
-}
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 /** The strategy with defaults filled in; no delay may exceed `maxSeconds` (the horizon). */
@@ -135,7 +130,8 @@ export function resolveRetry(retry: RegisterBody['retry'], maxSeconds = Number.P
   return resolved;
 }
 
-function checkArgs(args: unknown, maxBytes: number): void {
+/** args within the nesting depth and the size limit (schedules check theirs the same way). */
+export function checkArgs(args: unknown, maxBytes: number): void {
   if (depthOf(args) > MAX_ARGS_DEPTH) throw validationError('body.args', `is nested deeper than ${MAX_ARGS_DEPTH} levels`);
   const bytes = Buffer.byteLength(JSON.stringify(args));
   if (bytes > maxBytes) {

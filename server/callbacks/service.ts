@@ -29,15 +29,17 @@ import {
   type CallbackStatus,
   type DelayCallbackInput,
 } from '../../workflows/contract.js';
-import { ServiceError, callbackNotFound, dependencyUnavailable } from '../errors.js';
+import { ServiceError, callbackNotFound, dependencyUnavailable, registrationNotStarted, registrationOutcomeUnknown } from '../errors.js';
 import type { IdempotencyStore } from '../idempotency-store.js';
-import type { CallbackDetail, CallbackSummary, RegisterBody, RescheduleBody } from '../schemas/callbacks.js';
+import type { CallbackDetail, CallbackSummary, RegisterBody, RescheduleBody } from '../../shared/schemas/callbacks.js';
 import { callbackLinks, type LinkSettings } from './links.js';
 import { buildRegistration, resolveTriggerTime, type RegistrationLimits } from './registration.js';
 import type { WebhookRegistrationPolicy } from './webhook-target.js';
 import { memoOf, readMemo, registeredStateOf } from './workflow-data.js';
 import { EventType, ResetReapplyType } from '../temporal/enums.js';
 import { boundedCall, isDependencyUnavailable } from './dependency-calls.js';
+import type { Admission } from '../admission/admission.js';
+import { DEADLINE_MARGIN_MS, checkStartOutcome, isStartOutcomeUnknown } from './registration-outcome.js';
 
 export interface CallbackServiceOptions {
   client: Client;
@@ -48,8 +50,14 @@ export interface CallbackServiceOptions {
   webhooks?: WebhookRegistrationPolicy;
   /** Bound on each dependency call. */
   dependencyTimeoutMs: number;
+  /** Bounds of a registration's start and of finding out its outcome (docs/overload.md). */
+  registration?: RegistrationTimeouts;
+  /** Admission control of registrations; none: every registration goes to Temporal. */
+  admission?: Admission;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
+  /** Checks args against the alias's declared schema (throws 400 ARGS_INVALID); none: no check. */
+  argsContracts?: { check(app: string, alias: string, args: unknown): Promise<void> };
   /** Called on each outcome, for metrics. */
   onEvent?: (event: CallbackEvent) => void;
 }
@@ -58,7 +66,20 @@ export type CallbackEvent =
   | { type: 'registered'; app: string; replayed: boolean }
   | { type: 'cancelled'; app: string }
   | { type: 'rescheduled'; app: string }
-  | { type: 'redriven'; app: string };
+  | { type: 'redriven'; app: string }
+  /** A start Temporal did not answer, and what asking afterwards found. */
+  | { type: 'start-outcome-checked'; app: string; outcome: 'exists' | 'absent' | 'unknown' };
+
+export interface RegistrationTimeouts {
+  /** Bound on the start, its wait in the admission queue included (at most dependencyTimeoutMs). @default 900 */
+  startTimeoutMs: number;
+  /** Wait after the start's deadline before asking whether it landed. @default 200 */
+  outcomeGraceMs: number;
+  /** Bound on asking. @default 400 */
+  outcomeCheckTimeoutMs: number;
+}
+
+const DEFAULT_REGISTRATION_TIMEOUTS: RegistrationTimeouts = { startTimeoutMs: 900, outcomeGraceMs: 200, outcomeCheckTimeoutMs: 400 };
 
 export interface RegisterResult {
   replayed: boolean;
@@ -74,6 +95,9 @@ export class CallbackService {
 
   async register(app: string, body: RegisterBody, headerKey: string | undefined): Promise<RegisterResult> {
     const { input, idempotency } = buildRegistration(app, body, headerKey, this.options.limits, this.now(), this.options.webhooks);
+    // Before the key is claimed: args that break the alias's contract change nothing.
+    await this.options.argsContracts?.check(app, input.alias, input.args);
+    this.options.admission?.admit(Date.parse(input.triggerAt), this.now());
     let claimedHere = false;
     if (idempotency) {
       const claim = await this.redisCall(() =>
@@ -89,8 +113,9 @@ export class CallbackService {
       claimedHere = claim.outcome === 'claimed';
     }
 
+    const startDeadline = { at: Number.POSITIVE_INFINITY };
     try {
-      const handle = await this.temporalCall(() =>
+      const handle = await this.startCall(startDeadline, () =>
         this.options.client.workflow.start(WORKFLOW_TYPE, {
           taskQueue: SERVICE_TASK_QUEUE,
           workflowId: callbackWorkflowId(app, input.uid),
@@ -117,16 +142,52 @@ export class CallbackService {
       return { replayed: false, callback: this.summaryOf(input, 'scheduled', handle.firstExecutionRunId) };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError && idempotency) {
+        // Bounded like the start, so a replay under load is answered within the registration's bound too
+        // (past it: 503, the key kept; the client's retry replays again).
+        const timeoutMs = Math.min(this.registrationTimeouts.startTimeoutMs, this.options.dependencyTimeoutMs);
+        const description = await boundedCall('temporal', timeoutMs + 250, () =>
+          this.options.client.withDeadline(Date.now() + timeoutMs, () => this.handle(app, input.uid).describe()),
+        ).catch((describeError: unknown) => {
+          throw describeError instanceof WorkflowNotFoundError ? callbackNotFound(app, input.uid) : describeError;
+        });
         this.options.onEvent?.({ type: 'registered', app, replayed: true });
-        return { replayed: true, callback: await this.summary(app, input.uid) };
+        return { replayed: true, callback: this.summaryOfDescription(app, input.uid, description) };
       }
-      if (claimedHere && idempotency && !(err instanceof WorkflowExecutionAlreadyStartedError)) {
+      let failure = err;
+      if (startDeadline.at !== Number.POSITIVE_INFINITY && isStartOutcomeUnknown(err)) {
+        const known = await this.startOutcome(input, startDeadline.at);
+        if (known) return known;
+        // It does not exist: a definite "not registered", so the key is released below.
+        failure = registrationNotStarted(err);
+      }
+      if (claimedHere && idempotency && !(failure instanceof WorkflowExecutionAlreadyStartedError)) {
         // Not registered: free the key so the client may retry it with any body. Best effort; the
         // deterministic uid keeps a retry with the same body safe either way.
         await this.options.idempotency.release(app, idempotency.key, idempotency.fingerprint, input.uid).catch(() => undefined);
       }
-      throw err;
+      throw failure;
     }
+  }
+
+  /**
+   * After a start Temporal did not answer: the registration as it stands if its workflow exists
+   * (201, or 200 when an earlier request with the same key created it), undefined when it does
+   * not, and 503 REGISTRATION_OUTCOME_UNKNOWN (key kept) when Temporal cannot be asked either.
+   */
+  private async startOutcome(input: DelayCallbackInput, startDeadline: number): Promise<RegisterResult | undefined> {
+    const timeouts = this.registrationTimeouts;
+    const outcome = await checkStartOutcome(this.options.client, callbackWorkflowId(input.app, input.uid), startDeadline, {
+      graceMs: timeouts.outcomeGraceMs,
+      timeoutMs: timeouts.outcomeCheckTimeoutMs,
+    });
+    const app = input.app;
+    this.options.onEvent?.({ type: 'start-outcome-checked', app, outcome: outcome.exists === 'unknown' ? 'unknown' : outcome.exists ? 'exists' : 'absent' });
+    if (outcome.exists === 'unknown') throw registrationOutcomeUnknown(input.uid, outcome.cause, 5);
+    if (!outcome.exists) return undefined;
+    // Ours if it carries this request's creation time; otherwise an earlier request with the same key made it.
+    const replayed = readMemo(outcome.description.memo).createdAt !== input.createdAt;
+    this.options.onEvent?.({ type: 'registered', app, replayed });
+    return { replayed, callback: this.summaryOfDescription(app, input.uid, outcome.description) };
   }
 
   async get(app: string, uid: string): Promise<CallbackDetail> {
@@ -245,9 +306,7 @@ export class CallbackService {
     }
   }
 
-  private async summary(app: string, uid: string): Promise<CallbackSummary> {
-    const handle = this.handle(app, uid);
-    const description = await this.describe(app, uid, handle);
+  private summaryOfDescription(app: string, uid: string, description: WorkflowExecutionDescription): CallbackSummary {
     const memo = readMemo(description.memo);
     const attributes = description.typedSearchAttributes;
     const status = (attributes.get(searchAttributes.status) ?? 'scheduled') as CallbackStatus;
@@ -292,11 +351,31 @@ export class CallbackService {
     return { ...state, links: callbackLinks(this.options.links, state.app, state.uid, runId) };
   }
 
+  private get registrationTimeouts(): RegistrationTimeouts {
+    return this.options.registration ?? DEFAULT_REGISTRATION_TIMEOUTS;
+  }
+
+  /**
+   * A registration's start: through admission control, bounded by the registration's own (short)
+   * timeout, counted from before the queue so that a wait there shortens the start rather than the
+   * answer coming later; `deadline.at` records the gRPC deadline once the start has left the queue.
+   */
+  private startCall<T>(deadline: { at: number }, call: () => Promise<T>): Promise<T> {
+    const deadlineAt = Date.now() + Math.min(this.registrationTimeouts.startTimeoutMs, this.options.dependencyTimeoutMs);
+    const bounded = (): Promise<T> => {
+      deadline.at = deadlineAt;
+      return boundedCall('temporal', Math.max(0, deadlineAt - Date.now()) + DEADLINE_MARGIN_MS, () => this.options.client.withDeadline(deadlineAt, call));
+    };
+    return this.options.admission ? this.options.admission.start(bounded) : bounded();
+  }
+
   /** A Temporal call bounded like every other one of this service (for the visibility queries). */
   temporalCall<T>(call: () => Promise<T>): Promise<T> {
     const timeoutMs = this.options.dependencyTimeoutMs;
-    // The gRPC deadline ends the call on the wire; the outer bound also covers the client's own retries.
-    return boundedCall('temporal', timeoutMs + 250, () => this.options.client.withDeadline(Date.now() + timeoutMs, call));
+    // The gRPC deadline ends the call on the wire; the outer bound also covers the client's own retries,
+    // which its abort signal cancels.
+    const { client } = this.options;
+    return boundedCall('temporal', timeoutMs + 250, (signal) => client.withAbortSignal(signal, () => client.withDeadline(Date.now() + timeoutMs, call)));
   }
 
   /**
@@ -309,8 +388,10 @@ export class CallbackService {
       return await this.temporalCall(call);
     } catch (err) {
       if (!isDependencyUnavailable(err) || !isGrpcDeadlineError(err.cause)) throw err;
-      const temporalAnswers = await boundedCall('temporal', 1_000, () =>
-        this.options.client.withDeadline(Date.now() + 1_000, () => this.options.client.workflowService.getSystemInfo({})),
+      const temporalAnswers = await boundedCall('temporal', 1_000, (signal) =>
+        this.options.client.withAbortSignal(signal, () =>
+          this.options.client.withDeadline(Date.now() + 1_000, () => this.options.client.workflowService.getSystemInfo({})),
+        ),
       ).then(
         () => true,
         () => false,

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { WORKFLOW_TYPE, isFinalStatus, type CallbackStatus } from '../../workflows/contract.js';
+import { scheduledByIdKey, temporalScheduleId } from '../../workflows/schedule-fire.js';
 import { validationError } from '../errors.js';
 
 export interface ListFilters {
@@ -17,41 +18,87 @@ export interface ListFilters {
   triggerAfter?: number;
   /** Epoch ms, exclusive. */
   triggerBefore?: number;
+  /** Only the fires of this schedule (pattern-checked like app names). */
+  scheduleId?: string;
 }
 
 const ABANDONED_STATUSES = "('Terminated', 'TimedOut', 'Canceled')";
 const ABANDONED = `ExecutionStatus IN ${ABANDONED_STATUSES}`;
 
-/** Visibility condition for callbacks in `status`. App names, aliases and statuses are pattern-checked before. */
+/**
+ * Escapes for a string literal of Temporal's SQL-like visibility grammar: its tokenizer (a MySQL
+ * dialect) ends a literal at the unescaped quote, reads a backslash as an escape and decodes
+ * `\b \n \r \t \Z \\ \' \"`; everything else (any Unicode) stands for itself.
+ */
+const LITERAL_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  "'": "\\'",
+  '"': '\\"',
+  '\b': '\\b',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\x1a': '\\Z',
+};
+
+/**
+ * `value` as one string literal, whatever it holds: the query's safety does not depend on the
+ * route schemas that check app names and aliases before they get here. A NUL character is
+ * refused (400 naming `field`): no visibility store keeps one, and Temporal's SQLite store fails
+ * on it even escaped; dropping it instead could match another name.
+ */
+export function literal(value: string, field = 'query', quote: "'" | '"' = "'"): string {
+  let escaped = '';
+  for (const char of value) {
+    if (char === '\0') throw validationError(field, 'must not contain a NUL character');
+    escaped += LITERAL_ESCAPES[char] ?? char;
+  }
+  return `${quote}${escaped}${quote}`;
+}
+
+/** Visibility condition for callbacks in `status`. */
 export function statusCondition(status: CallbackStatus): string {
   if (status === 'cancelled') return `(CallbackStatus = 'cancelled' OR ${ABANDONED})`;
-  if (isFinalStatus(status)) return `CallbackStatus = '${status}' AND ExecutionStatus NOT IN ${ABANDONED_STATUSES}`;
-  return `CallbackStatus = '${status}' AND ExecutionStatus = 'Running'`;
+  if (isFinalStatus(status)) return `CallbackStatus = ${literal(status)} AND ExecutionStatus NOT IN ${ABANDONED_STATUSES}`;
+  return `CallbackStatus = ${literal(status)} AND ExecutionStatus = 'Running'`;
 }
 
 export function listQuery(app: string, filters: ListFilters = {}): string {
-  const conditions = [`WorkflowType = '${WORKFLOW_TYPE}'`, `CallbackApp = '${app}'`];
+  const conditions = [`WorkflowType = ${literal(WORKFLOW_TYPE)}`, `CallbackApp = ${literal(app, 'path.app')}`];
   if (filters.status) conditions.push(statusCondition(filters.status));
-  if (filters.alias) conditions.push(`CallbackAlias = '${filters.alias}'`);
-  if (filters.triggerAfter !== undefined) conditions.push(`CallbackTriggerAt >= '${new Date(filters.triggerAfter).toISOString()}'`);
-  if (filters.triggerBefore !== undefined) conditions.push(`CallbackTriggerAt < '${new Date(filters.triggerBefore).toISOString()}'`);
+  if (filters.alias) conditions.push(`CallbackAlias = ${literal(filters.alias, 'query.alias')}`);
+  if (filters.triggerAfter !== undefined) conditions.push(`CallbackTriggerAt >= ${literal(new Date(filters.triggerAfter).toISOString())}`);
+  if (filters.triggerBefore !== undefined) conditions.push(`CallbackTriggerAt < ${literal(new Date(filters.triggerBefore).toISOString())}`);
+  // Temporal sets it on every run a schedule starts: no search attribute of ours to register.
+  if (filters.scheduleId) conditions.push(`${scheduledByIdKey.name} = ${literal(temporalScheduleId(app, filters.scheduleId), 'query.scheduleId')}`);
   return conditions.join(' AND ');
 }
 
 /** Callbacks whose trigger time passed more than `graceMs` ago and that have not finished an attempt yet. */
 export function overdueQuery(app: string, now: number, graceMs: number): string {
   return [
-    `WorkflowType = '${WORKFLOW_TYPE}'`,
-    `CallbackApp = '${app}'`,
+    `WorkflowType = ${literal(WORKFLOW_TYPE)}`,
+    `CallbackApp = ${literal(app, 'path.app')}`,
     `ExecutionStatus = 'Running'`,
     `CallbackStatus IN ('scheduled', 'running')`,
-    `CallbackTriggerAt < '${new Date(now - graceMs).toISOString()}'`,
+    `CallbackTriggerAt < ${literal(new Date(now - graceMs).toISOString())}`,
+  ].join(' AND ');
+}
+
+/** Callbacks (of `app`, or of every app) whose trigger time has passed and whose first attempt has not started. */
+export function dueQuery(app: string | undefined, now: number): string {
+  return [
+    `WorkflowType = '${WORKFLOW_TYPE}'`,
+    ...(app === undefined ? [] : [`CallbackApp = '${app}'`]),
+    `ExecutionStatus = 'Running'`,
+    `CallbackStatus = 'scheduled'`,
+    `CallbackTriggerAt <= '${new Date(now).toISOString()}'`,
   ].join(' AND ');
 }
 
 /** What the Web UI's list shows for one app. */
 export function appUiQuery(app: string): string {
-  return `CallbackApp = "${app}"`;
+  return `CallbackApp = ${literal(app, 'path.app', '"')}`;
 }
 
 interface PageTokenBody {

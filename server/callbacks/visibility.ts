@@ -9,14 +9,17 @@ import { decodePayload, workflowContext } from '../temporal/payloads.js';
 import type { temporal } from '@temporalio/proto';
 import {
   CALLBACK_STATUSES,
+  callbackUidOf,
   callbackWorkflowId,
   searchAttributes,
   type CallbackStatus,
 } from '../../workflows/contract.js';
+import { scheduledStartTimeKey } from '../../workflows/schedule-fire.js';
 import { validationError } from '../errors.js';
 import { GRPC_INVALID_ARGUMENT, hasGrpcCode } from './dependency-calls.js';
 import { callbackLinks, workflowListUiUrl, type LinkSettings } from './links.js';
-import { appUiQuery, decodePageToken, encodePageToken, listQuery, overdueQuery, statusCondition, type ListFilters } from './visibility-query.js';
+import { appBacklog, type AppBacklog } from './app-backlog.js';
+import { appUiQuery, decodePageToken, encodePageToken, listQuery, literal, overdueQuery, statusCondition, type ListFilters } from './visibility-query.js';
 import type { CallbackMemo } from './workflow-data.js';
 
 type RawExecution = temporal.api.workflow.v1.IWorkflowExecutionInfo;
@@ -51,6 +54,8 @@ export interface CallbackStats {
   counts: Record<CallbackStatus, number>;
   total: number;
   overdue: { count: number; oldest: OverdueCallback | null; graceSeconds: number };
+  /** How far behind firing is for this app right now. */
+  backlog: AppBacklog;
   links: { webUi: string };
 }
 
@@ -91,6 +96,21 @@ export class CallbackVisibility {
     return { items, nextPageToken: token };
   }
 
+  /** The status of each of `app`'s callbacks among `workflowIds` that visibility shows (it lags about a second). */
+  async statuses(app: string, workflowIds: readonly string[]): Promise<Map<string, CallbackStatus>> {
+    const statuses = new Map<string, CallbackStatus>();
+    if (workflowIds.length === 0) return statuses;
+    const query = `${listQuery(app)} AND WorkflowId IN (${workflowIds.map((id) => literal(id)).join(', ')})`;
+    const response = await this.call(() =>
+      this.client.workflowService.listWorkflowExecutions({ namespace: this.namespace, query, pageSize: workflowIds.length * 2 }),
+    );
+    for (const execution of response.executions ?? []) {
+      const workflowId = execution.execution?.workflowId ?? '';
+      if (!statuses.has(workflowId)) statuses.set(workflowId, (await this.toItem(app, execution)).status);
+    }
+    return statuses;
+  }
+
   async stats(app: string, overdueGraceMs = OVERDUE_GRACE_MS): Promise<CallbackStats> {
     const base = listQuery(app);
     const counted = await Promise.all(
@@ -102,11 +122,16 @@ export class CallbackVisibility {
       }),
     );
     const counts = Object.fromEntries(counted) as Record<CallbackStatus, number>;
+    const [overdue, backlog] = await Promise.all([
+      this.overdue(app, overdueGraceMs),
+      appBacklog(this.client, this.namespace, app, this.call, this.now()),
+    ]);
     return {
       app,
       counts,
       total: counted.reduce((sum, [, count]) => sum + count, 0),
-      overdue: await this.overdue(app, overdueGraceMs),
+      overdue,
+      backlog,
       links: { webUi: workflowListUiUrl(this.links, appUiQuery(app)) },
     };
   }
@@ -142,14 +167,15 @@ export class CallbackVisibility {
 
   private async toItem(app: string, execution: RawExecution): Promise<CallbackListItem> {
     const workflowId = execution.execution?.workflowId ?? '';
-    const uid = workflowId.slice(callbackWorkflowId(app, '').length);
+    const uid = callbackUidOf(app, workflowId);
     const read = <T>(name: string): T | undefined => attribute<T>(execution, name);
     // The memo is encoded like any payload (codecs included); search attributes never are.
     const memoPayload = (name: keyof CallbackMemo): Promise<string | undefined> =>
       decodePayload<string>(this.client, execution.memo?.fields?.[name], workflowContext(this.namespace, workflowId));
     const closedAbnormally = [4, 5, 7].includes(Number(execution.status)); // CANCELED, TERMINATED, TIMED_OUT
     const status = closedAbnormally ? 'cancelled' : ((read<string>(searchAttributes.status.name) ?? 'scheduled') as CallbackStatus);
-    const trigger = read<string | string[]>(searchAttributes.triggerAt.name);
+    // A schedule's fire has its CallbackTriggerAt from its first task on; Temporal's scheduled time before.
+    const trigger = read<string | string[]>(searchAttributes.triggerAt.name) ?? read<string | string[]>(scheduledStartTimeKey.name);
     const memoTrigger = trigger === undefined ? await memoPayload('triggerAt') : undefined;
     return {
       uid,

@@ -9,7 +9,7 @@ import type { WebhookSecrets } from '../../activities/webhook/secrets.js';
 import { TargetPolicy, literalIp } from '../../activities/webhook/target-policy.js';
 import type { WebhookTarget } from '../../workflows/webhook-contract.js';
 import { ServiceError, validationError } from '../errors.js';
-import { WEBHOOK_URL_MAX_CHARS, type WebhookBody } from '../schemas/callbacks.js';
+import { WEBHOOK_URL_MAX_CHARS, type WebhookBody } from '../../shared/schemas/callbacks.js';
 
 /** What a webhook registration is checked against. */
 export interface WebhookRegistrationPolicy {

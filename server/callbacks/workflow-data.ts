@@ -4,9 +4,17 @@
  * can answer a query for it (not run yet, or terminated by an operator).
  */
 import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { EventType } from '../temporal/enums.js';
 import { decodeArgument, workflowContext } from '../temporal/payloads.js';
-import { registeredState, type CallbackState, type DelayCallbackInput, type RetryStrategy } from '../../workflows/contract.js';
+import {
+  registeredState,
+  type CallbackState,
+  type DelayCallbackInput,
+  type RetryStrategy,
+  type ScheduleFireInput,
+} from '../../workflows/contract.js';
+import { runInputOf, scheduledStartTimeKey } from '../../workflows/schedule-fire.js';
 
 export type CallbackMemo = {
   alias: string;
@@ -52,7 +60,16 @@ export async function registeredStateOf(handle: WorkflowHandle): Promise<{ state
   const payloads = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
   if (!payloads?.length) throw new Error(`workflow ${handle.workflowId} has no start event input`);
   const hasRun = events.some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) || Boolean(page.nextPageToken?.length);
+  const started = events[0]!;
   // Through the client's data converter: the input is as its codecs (if any) encoded it.
-  const input = await decodeArgument<DelayCallbackInput>(handle.client, payloads, 0, workflowContext(options.namespace, handle.workflowId));
+  const raw = await decodeArgument<DelayCallbackInput | ScheduleFireInput>(handle.client, payloads, 0, workflowContext(options.namespace, handle.workflowId));
+  // A schedule's fire: the same completion of its input as the workflow makes (schedule-fire.ts).
+  // Search attributes are never encoded by codecs: the default converter reads them.
+  const scheduledAt = started.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields?.[scheduledStartTimeKey.name];
+  const input = runInputOf(raw, {
+    workflowId: handle.workflowId,
+    scheduledStartTime: scheduledAt ? new Date(defaultPayloadConverter.fromPayload<string>(scheduledAt)) : undefined,
+    startTime: new Date(Number(started.eventTime?.seconds ?? 0) * 1000 + Math.floor((started.eventTime?.nanos ?? 0) / 1e6)),
+  });
   return { state: registeredState(input), hasRun };
 }

@@ -24,6 +24,8 @@ declare module 'fastify' {
     authEnabled: boolean;
     /** True when `token` is a configured app or admin token (the rate limit counts per known token). */
     isKnownToken: (token: string) => boolean;
+    /** True when the request carries the admin token (operations routes show it more). */
+    isAdminRequest: (request: FastifyRequest) => boolean;
   }
 }
 
@@ -45,6 +47,10 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
   app.decorate('isKnownToken', (token: string) => {
     const candidate = digest(token);
     return matches(candidate, admin ? [...allDigests, admin] : allDigests);
+  });
+  app.decorate('isAdminRequest', (request: FastifyRequest) => {
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    return admin !== undefined && token !== undefined && timingSafeEqual(digest(token), admin);
   });
   app.decorate('authorizeApp', async (request: FastifyRequest) => {
     const match = BEARER.exec(request.headers.authorization ?? '');

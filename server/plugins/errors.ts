@@ -4,11 +4,12 @@
  * with their code; anything unexpected is logged and hidden behind a 500.
  */
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ERROR_STATUS, ServiceError, type ErrorCode, type ValidationDetail } from '../errors.js';
+import { temporalErrorToServiceError } from '../temporal/errors.js';
 
-interface Envelope {
+export interface Envelope {
   error: { code: string; message: string; details?: unknown[] };
 }
 
@@ -34,9 +35,12 @@ function fieldOf(context: string | undefined, error: NonNullable<FastifyError['v
   return [PART_NAMES[context ?? 'body'] ?? context ?? 'body', ...path].join('.');
 }
 
-function validationEnvelope(error: FastifyError): Envelope {
-  const details: ValidationDetail[] = (error.validation ?? []).map((item) => {
-    const field = fieldOf(error.validationContext, item);
+type AjvError = NonNullable<FastifyError['validation']>[number];
+
+/** The 400 VALIDATION_FAILED envelope for Ajv's errors about one part of a request (`body`, `params`, ...). */
+export function validationEnvelopeOf(context: string | undefined, errors: readonly AjvError[], fallbackMessage = 'the request is invalid'): Envelope {
+  const details: ValidationDetail[] = errors.map((item) => {
+    const field = fieldOf(context, item);
     const params = item.params as { additionalProperty?: string };
     const message = params.additionalProperty !== undefined ? 'is not a known field' : (item.message ?? 'is invalid');
     return { field, message };
@@ -45,10 +49,37 @@ function validationEnvelope(error: FastifyError): Envelope {
   return {
     error: {
       code: 'VALIDATION_FAILED',
-      message: first ? `${first.field} ${first.message}` : error.message,
+      message: first ? `${first.field} ${first.message}` : fallbackMessage,
       details,
     },
   };
+}
+
+function validationEnvelope(error: FastifyError): Envelope {
+  return validationEnvelopeOf(error.validationContext, error.validation ?? [], error.message);
+}
+
+/** What one error answers: its status, envelope and Retry-After (seconds), as the error handler would send it. */
+export interface ErrorAnswer {
+  status: number;
+  envelope: Envelope;
+  retryAfterSeconds?: number;
+}
+
+/**
+ * The answer for an error raised while serving one part of a request (an item of a batch): the
+ * same status and envelope a request of its own would get. Anything unexpected is logged and
+ * hidden behind a 500, as for a whole request.
+ */
+export function errorAnswerOf(error: unknown, log: FastifyBaseLogger): ErrorAnswer {
+  if (error instanceof ServiceError) {
+    if (error.statusCode >= 500) log.warn({ err: error.cause ?? error, code: error.code }, error.message);
+    const answer: ErrorAnswer = { status: error.statusCode, envelope: errorEnvelopeFor(error.code, error.message, error.details) };
+    if (error.retryAfterSeconds !== undefined) answer.retryAfterSeconds = error.retryAfterSeconds;
+    return answer;
+  }
+  log.error({ err: error }, 'unexpected error');
+  return { status: 500, envelope: errorEnvelopeFor('INTERNAL_ERROR', 'internal error; it has been logged') };
 }
 
 function send(reply: FastifyReply, status: number, envelope: Envelope, retryAfterSeconds?: number): FastifyReply {
@@ -61,11 +92,13 @@ export function errorEnvelopeFor(code: ErrorCode, message: string, details?: unk
 }
 
 async function errorsPlugin(app: FastifyInstance): Promise<void> {
-  app.setErrorHandler((error: FastifyError | ServiceError | Error, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler((thrown: FastifyError | ServiceError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    // A Temporal error the code above did not interpret gets its API meaning here, in one place.
+    const error = temporalErrorToServiceError(thrown) ?? thrown;
     if (error instanceof ServiceError) {
       if (error.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="delay-callback"');
-      if (error.statusCode >= 500) request.log.warn({ err: error.cause ?? error, code: error.code }, error.message);
-      return send(reply, error.statusCode, errorEnvelopeFor(error.code, error.message, error.details), error.retryAfterSeconds);
+      const answer = errorAnswerOf(error, request.log);
+      return send(reply, answer.status, answer.envelope, answer.retryAfterSeconds);
     }
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) return send(reply, 400, validationEnvelope(fastifyError));
@@ -81,8 +114,8 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
       const code: ErrorCode = fastifyError.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
       return send(reply, fastifyError.statusCode, errorEnvelopeFor(code, fastifyError.message));
     }
-    request.log.error({ err: error }, 'unexpected error');
-    return send(reply, 500, errorEnvelopeFor('INTERNAL_ERROR', 'internal error; it has been logged'));
+    const answer = errorAnswerOf(error, request.log);
+    return send(reply, answer.status, answer.envelope);
   });
 
   app.setNotFoundHandler((request, reply) =>

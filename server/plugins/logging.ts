@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { DestinationStream } from 'pino';
-import { APP_NAME_PATTERN, UID_PATTERN } from '../schemas/common.js';
+import { APP_NAME_PATTERN, UID_PATTERN } from '../../shared/schemas/common.js';
 
 /** Header paths pino censors, should a serializer ever log headers. */
 export const REDACTED_PATHS = [

@@ -3,7 +3,7 @@
  * not 1) and unknown fields are rejected, not stripped. Path and query values
  * arrive as strings, so only they are coerced. Bodies are JSON only.
  */
-import { Ajv, type Options } from 'ajv';
+import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
 import { ServiceError } from '../errors.js';
@@ -15,6 +15,15 @@ function makeAjv(coerceTypes: Options['coerceTypes']): Ajv {
   const ajv = new Ajv({ coerceTypes, removeAdditional: false, useDefaults: false, allErrors: false, strict: false });
   addFormats(ajv);
   return ajv;
+}
+
+/**
+ * A validator with exactly the options route bodies get, for a part of a body validated on its
+ * own (each item of a batch): the same schema then gives the same errors as its own route.
+ * Compile it once, when the route is registered.
+ */
+export function compileBodyValidator<T>(schema: object): ValidateFunction<T> {
+  return makeAjv(false).compile<T>(schema);
 }
 
 /**
@@ -42,6 +51,19 @@ const requireContentType: preValidationAsyncHookHandler = async (request) => {
   }
 };
 
+/** A route whose body may be left out altogether (route config `optionalBody: true`): none is an empty object. */
+const defaultEmptyBody: preValidationAsyncHookHandler = async (request) => {
+  // A body sent without Content-Type never gets here (Fastify answers 415); an empty one parses to undefined.
+  if (request.body === undefined) request.body = {};
+};
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The body schema's fields are all optional and the client may send no body at all (nor a Content-Type). */
+    optionalBody?: boolean;
+  }
+}
+
 function asArray<T>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
@@ -55,7 +77,8 @@ export function installStrictValidation(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
   app.addHook('onRoute', (route) => {
     if (route.schema?.body !== undefined) {
-      route.preValidation = [requireContentType, ...asArray(route.preValidation)];
+      const first = route.config?.optionalBody ? defaultEmptyBody : requireContentType;
+      route.preValidation = [first, ...asArray(route.preValidation)];
     }
   });
 }

@@ -10,8 +10,8 @@ import {
   RegisterBody,
   RegisterHeaders,
   RescheduleBody,
-} from '../schemas/callbacks.js';
-import { AppParams, CallbackParams, errorResponses } from '../schemas/common.js';
+} from '../../shared/schemas/callbacks.js';
+import { AppParams, CallbackParams, errorResponses } from '../../shared/schemas/common.js';
 
 export interface CallbackRoutesOptions {
   service: CallbackService;

@@ -27,8 +27,8 @@ import {
   EncodeResponse,
   type CodecBody,
   type PayloadJson,
-} from '../schemas/codec.js';
-import { errorEnvelope } from '../schemas/common.js';
+} from '../../shared/schemas/codec.js';
+import { errorEnvelope } from '../../shared/schemas/common.js';
 
 export interface CodecRoutesOptions {
   /** Undefined: encryption is off; encode and decode pass plain payloads through. */

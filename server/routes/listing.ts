@@ -1,12 +1,15 @@
 /** List (from Temporal visibility) and stats of an app's callbacks. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { CallbackVisibility } from '../callbacks/visibility.js';
+import { OVERDUE_GRACE_MS, type CallbackStats, type CallbackVisibility } from '../callbacks/visibility.js';
+import { CoalescingCache } from '../coalescing-cache.js';
 import { parseTriggerAt } from '../callbacks/registration.js';
-import { CallbackPage, ListQuery, Stats, StatsQuery } from '../schemas/listing.js';
-import { AppParams, errorResponses } from '../schemas/common.js';
+import { CallbackPage, ListQuery, Stats, StatsQuery } from '../../shared/schemas/listing.js';
+import { AppParams, errorResponses } from '../../shared/schemas/common.js';
 
 export interface ListingRoutesOptions {
   visibility: CallbackVisibility;
+  /** How long an app's stats are served again (they cost 9 visibility calls). @default 5000 */
+  statsCacheMs?: number;
 }
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -16,8 +19,10 @@ function instant(value: string | undefined, field: string): number | undefined {
   return parseTriggerAt(/^\d+$/.test(value) ? Number(value) : value, field);
 }
 
-export const listingRoutes: FastifyPluginAsyncTypebox<ListingRoutesOptions> = async (app, { visibility }) => {
+export const listingRoutes: FastifyPluginAsyncTypebox<ListingRoutesOptions> = async (app, { visibility, statsCacheMs = 5_000 }) => {
   app.addHook('onRequest', app.authorizeApp);
+  // Per app: one computation at a time, shared by concurrent callers, served again for a few seconds.
+  const stats = new CoalescingCache<CallbackStats>({ ttlMs: statsCacheMs });
 
   app.get(
     '/v1/apps/:app/callbacks',
@@ -34,10 +39,11 @@ export const listingRoutes: FastifyPluginAsyncTypebox<ListingRoutesOptions> = as
       },
     },
     async (request) => {
-      const { status, alias, triggerAfter, triggerBefore, pageSize, pageToken } = request.query;
+      const { status, alias, scheduleId, triggerAfter, triggerBefore, pageSize, pageToken } = request.query;
       const filters = {
         status,
         alias,
+        scheduleId,
         triggerAfter: instant(triggerAfter, 'query.triggerAfter'),
         triggerBefore: instant(triggerBefore, 'query.triggerBefore'),
       };
@@ -50,7 +56,10 @@ export const listingRoutes: FastifyPluginAsyncTypebox<ListingRoutesOptions> = as
     {
       schema: {
         summary: "Counts of an app's callbacks by status",
-        description: 'Every status with zeros included, plus the oldest overdue callback and a Web UI link to the app\'s callbacks.',
+        description:
+          "Every status with zeros included, plus the oldest overdue callback and a Web UI link to the app's callbacks. " +
+          'Computed at `asOf` and served again for STATS_CACHE_MS (5 s by default); concurrent requests share one computation, ' +
+          'and a few requests with other parameters wait behind it (more get 429 OVERLOADED).',
         tags: ['callbacks'],
         params: AppParams,
         querystring: StatsQuery,
@@ -59,7 +68,10 @@ export const listingRoutes: FastifyPluginAsyncTypebox<ListingRoutesOptions> = as
     },
     async (request) => {
       const { overdueAfterSeconds } = request.query;
-      return visibility.stats(request.params.app, overdueAfterSeconds === undefined ? undefined : overdueAfterSeconds * 1000);
+      const graceMs = overdueAfterSeconds === undefined ? OVERDUE_GRACE_MS : overdueAfterSeconds * 1000;
+      const appName = request.params.app;
+      const { value, computedAt } = await stats.get(appName, String(graceMs), () => visibility.stats(appName, graceMs));
+      return { ...value, asOf: new Date(computedAt).toISOString() };
     },
   );
 };

@@ -37,8 +37,8 @@ export interface TestStackOptions {
   /** Collect Node's default process metrics too. @default false */
   defaultMetrics?: boolean;
   /**
-   * Payload codecs of the facade's client, its service worker and the SDK clients' workers.
-   * @default encryption with PAYLOAD_ENCRYPTION_KEYS of `env` when set, else none
+   * Payload codecs of the facade's client, its service worker and the SDK clients' workers (with
+   * PAYLOAD_ENCRYPTION_KEYS in `env`, encryption comes after them). @default none
    */
   dataConverter?: DataConverter;
   /** The service worker's workflow bundle (encryption and tracing need their own). @default the run's plain bundle */
@@ -74,6 +74,13 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     PORT: '0',
     LOG_LEVEL: 'silent',
     RATE_LIMIT_MAX: '0',
+    // Tests poll stats until visibility catches up; the cache has tests of its own (ops-limits).
+    STATS_CACHE_MS: '0',
+    // Functional tests share two busy cores: admission control (tested on its own in overload.test.ts)
+    // would refuse their bursts, and a start may take longer than the production bound.
+    ADMISSION_MAX_INFLIGHT_STARTS: '0',
+    ADMISSION_MAX_EVENT_LOOP_DELAY_MS: '0',
+    REGISTRATION_START_TIMEOUT_MS: '5000',
     ...extra,
   };
 }
@@ -82,9 +89,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   installTemporalRuntime('error');
   const config = loadConfig(testEnv(options.env));
   const connection = await Connection.connect({ address: config.temporal.address });
-  const dataConverter = options.dataConverter ?? (config.payloadEncryptionKeys ? withPayloadEncryption(config.payloadEncryptionKeys) : undefined);
+  // With PAYLOAD_ENCRYPTION_KEYS in `env`, encryption after the given codecs, as main.ts and the SDK do.
+  const dataConverter = config.payloadEncryptionKeys ? withPayloadEncryption(config.payloadEncryptionKeys, options.dataConverter) : options.dataConverter;
   const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter, interceptors: options.tracing?.clientInterceptors });
-  const redis = createRedisClient(config.redis.url);
+  const redis = createRedisClient(config.redis.url, config.dependencyTimeoutMs);
   await waitFor('redis ready', async () => redis.status === 'ready', { timeoutMs: 10_000 });
   const metrics = createServiceMetrics({ defaultMetrics: options.defaultMetrics ?? false });
   const worker =
@@ -116,7 +124,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       const client = new DelayCallbackClient({
         app: appName,
         serverUrl: baseUrl,
-        temporal: { address: config.temporal.address, namespace: config.temporal.namespace },
+        temporal: { address: config.temporal.address, namespace: config.temporal.namespace, dataConverter: options.dataConverter },
         worker: { shutdownGraceTimeMs: 5_000 },
         // The stack's keys and tracing, never the test process's environment.
         payloadEncryptionKeys: config.payloadEncryptionKeys ?? false,

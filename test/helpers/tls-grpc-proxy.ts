@@ -120,7 +120,7 @@ export async function startTlsGrpcProxy(options: TlsGrpcProxyOptions): Promise<T
   };
 }
 
-function forwarded(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+export function forwarded(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = { ':method': headers[':method'], ':path': headers[':path'] };
   for (const [name, value] of Object.entries(headers)) {
     if (!name.startsWith(':') && !HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
@@ -128,6 +128,6 @@ function forwarded(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   return out;
 }
 
-function stripPseudo(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+export function stripPseudo(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith(':')));
 }

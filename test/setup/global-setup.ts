@@ -20,17 +20,29 @@ declare module 'vitest' {
     temporalBinary: string;
     redisUrl: string;
     workflowBundlePath: string;
-    /** A namespace no shared service worker polls: for tests that need "no worker at all". */
+    /** A namespace no shared service worker polls: for tests that need "no worker at all" (restarts). */
     isolatedNamespace: string;
+    /** Another such namespace, for the shutdown test: vitest runs two files at once, each needs its own. */
+    shutdownNamespace: string;
+    /** A namespace whose every client and worker encodes payloads with a test codec. */
+    codecNamespace: string;
+    /** A namespace served only by the metrics test's service worker, so its workflows report to its registry. */
+    metricsNamespace: string;
+    /** Another namespace with the search attributes, for tests proving TEMPORAL_NAMESPACE is obeyed. */
+    secondNamespace: string;
   }
 }
 
 const ISOLATED_NAMESPACE = 'isolated';
+const SHUTDOWN_NAMESPACE = 'isolated-shutdown';
+const CODEC_NAMESPACE = 'codec';
+const METRICS_NAMESPACE = 'metrics';
+const SECOND_NAMESPACE = 'second';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const binary = await resolveTemporalBinary();
   const [temporal, redis] = await Promise.all([
-    startTemporalDevServer({ binaryPath: binary.path, stdio: 'ignore', extraNamespaces: [ISOLATED_NAMESPACE] }),
+    startTemporalDevServer({ binaryPath: binary.path, stdio: 'ignore', extraNamespaces: [ISOLATED_NAMESPACE, SHUTDOWN_NAMESPACE, CODEC_NAMESPACE, METRICS_NAMESPACE, SECOND_NAMESPACE] }),
     ensureRedis(),
   ]);
   const dir = await mkdtemp(join(tmpdir(), 'delay-callback-test-'));
@@ -44,6 +56,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('redisUrl', redis.url);
   project.provide('workflowBundlePath', bundlePath);
   project.provide('isolatedNamespace', ISOLATED_NAMESPACE);
+  project.provide('shutdownNamespace', SHUTDOWN_NAMESPACE);
+  project.provide('codecNamespace', CODEC_NAMESPACE);
+  project.provide('metricsNamespace', METRICS_NAMESPACE);
+  project.provide('secondNamespace', SECOND_NAMESPACE);
   console.log(`[test] Temporal ${temporal.address} (UI ${temporal.uiUrl}), Redis ${redis.url}, CLI ${binary.version}`);
 
   return async () => {

@@ -11,8 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, parseDuration } from '../../server/config.js';
 import { docPage } from '../helpers/docs.js';
 
-/** Read by scripts only (the Temporal binary resolver), not by the service: test/unit/temporal-binary.test.ts covers them. */
-const SCRIPTS_ONLY = new Set(['DELAY_CALLBACK_TOOLS_DIR', 'TEMPORAL_CLI_PATH']);
+/**
+ * Read by scripts only, not by the service: the Temporal binary resolver (test/unit/temporal-binary.test.ts
+ * covers those two), npm run dev and npm start (scripts/dev.ts, scripts/lib/service-processes.ts).
+ */
+const SCRIPTS_ONLY = new Set(['DELAY_CALLBACK_TOOLS_DIR', 'TEMPORAL_CLI_PATH', 'DELAY_CALLBACK_DATA_DIR', 'SERVICE_WORKER_PORT']);
 
 let dir: string;
 let pem: string;
@@ -40,7 +43,7 @@ describe('loadConfig defaults', () => {
       host: '127.0.0.1',
       port: 8080,
       logLevel: 'info',
-      temporal: { address: '127.0.0.1:7233', namespace: 'default', uiUrl: 'http://127.0.0.1:8233', tls: undefined, apiKey: undefined },
+      temporal: { address: '127.0.0.1:7233', namespace: 'default', uiUrl: 'http://127.0.0.1:8233' },
       redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'delay-callback:' },
       idempotencyTtlSeconds: 86_400,
       maxArgsBytes: 65_536,
@@ -52,9 +55,22 @@ describe('loadConfig defaults', () => {
       dependencyTimeoutMs: 5000,
       publicUrl: undefined,
       webhooks: { allowedCidrs: [], maxResponseBytes: 65_536, maxConcurrentDeliveries: 100 },
+      registration: { startTimeoutMs: 900, outcomeGraceMs: 200, outcomeCheckTimeoutMs: 400 },
+      admission: {
+        maxInflightStarts: 8,
+        queueTimeoutMs: 250,
+        maxEventLoopDelayMs: 500,
+        maxHeapUsedBytes: 0,
+        retryAfterSeconds: 1,
+        maxFireBacklogSeconds: 0,
+        dueSoonSeconds: 60,
+      },
+      backlogSampleIntervalMs: 10_000,
     });
     expect(config.appTokens.size).toBe(0);
     expect(config.webhooks.signingSecrets.forApp('any')).toEqual([]);
+    // Plain text, no API key: the embedded dev server.
+    expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', uiUrl: 'http://127.0.0.1:8233' });
   });
 
   it('treats an empty or blank value as unset', () => {
@@ -75,17 +91,23 @@ const BAD_VALUES: Record<string, Array<{ value: string; says?: RegExp; extra?: R
   TEMPORAL_ADDRESS: [{ value: 'localhost' }, { value: 'localhost:port' }, { value: 'host:99999' }, { value: 'http://host:7233' }],
   TEMPORAL_NAMESPACE: [{ value: 'my namespace' }, { value: '../x' }],
   TEMPORAL_UI_URL: [{ value: 'not a url' }, { value: 'ftp://127.0.0.1:8233' }],
-  TEMPORAL_TLS: [{ value: 'maybe', says: /true or false/ }],
-  TEMPORAL_TLS_CA_PATH: [{ value: '/nonexistent/ca.pem', says: /cannot be read/ }],
-  TEMPORAL_TLS_CERT_PATH: [{ value: '/nonexistent/cert.pem', says: /cannot be read/ }],
-  TEMPORAL_TLS_KEY_PATH: [{ value: '/nonexistent/key.pem', says: /cannot be read/ }],
+  TEMPORAL_TLS: [{ value: 'maybe', says: /true or false/ }, { value: 'yes', says: /true or false/ }],
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: [{ value: '/nonexistent/ca.pem', says: /cannot be read/ }],
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: [{ value: 'PEM', extra: { TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/ca.pem' }, says: /conflicts with/ }],
+  TEMPORAL_TLS_CLIENT_CERT_PATH: [{ value: '/nonexistent/cert.pem', says: /cannot be read/ }],
+  TEMPORAL_TLS_CLIENT_CERT_DATA: [{ value: 'PEM', extra: { TEMPORAL_TLS_CLIENT_CERT_PATH: '/cert.pem' }, says: /conflicts with/ }],
+  TEMPORAL_TLS_CLIENT_KEY_PATH: [{ value: '/nonexistent/key.pem', says: /cannot be read/ }],
+  TEMPORAL_TLS_CLIENT_KEY_DATA: [{ value: 'PEM', extra: { TEMPORAL_TLS_CLIENT_KEY_PATH: '/key.pem' }, says: /conflicts with/ }],
   TEMPORAL_TLS_SERVER_NAME: [{ value: 'bad name!' }],
   TEMPORAL_API_KEY: [{ value: 'key with spaces' }],
+  TEMPORAL_CONFIG_FILE: [{ value: '/nonexistent/temporal.toml', says: /cannot be read/ }],
+  TEMPORAL_PROFILE: [{ value: 'production', says: /not found/ }],
   REDIS_URL: [{ value: 'localhost:6379' }, { value: 'http://127.0.0.1:6379' }],
   REDIS_KEY_PREFIX: [{ value: 'has space:' }, { value: 'x'.repeat(129) }],
   IDEMPOTENCY_TTL_SECONDS: [{ value: '0' }, { value: '1d' }],
   MAX_ARGS_BYTES: [{ value: '1' }, { value: '64KiB' }, { value: '2000000' }],
   MAX_HORIZON_SECONDS: [{ value: '0' }, { value: '10y' }],
+  MAX_SCHEDULES_PER_APP: [{ value: '-1' }, { value: 'many' }, { value: '100001' }],
   DELAY_CALLBACK_TOKENS: [{ value: 'orders' }, { value: 'bad app=token' }, { value: 'orders=' }, { value: 'orders=two words' }],
   DELAY_CALLBACK_TOKENS_FILE: [{ value: '/nonexistent/tokens', says: /cannot be read/ }],
   DELAY_CALLBACK_ADMIN_TOKEN: [{ value: 'admin token' }],
@@ -95,7 +117,22 @@ const BAD_VALUES: Record<string, Array<{ value: string; says?: RegExp; extra?: R
   WORKER_MAX_CACHED_WORKFLOWS: [{ value: '-5' }],
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: [{ value: '1' }],
   DEPENDENCY_TIMEOUT_MS: [{ value: '10' }, { value: '5s' }],
+  STATS_CACHE_MS: [{ value: '-1' }, { value: '300001' }, { value: '5 s' }],
+  REGISTRATION_START_TIMEOUT_MS: [{ value: '50' }, { value: '1s' }],
+  REGISTRATION_OUTCOME_GRACE_MS: [{ value: '-1' }, { value: '60001' }],
+  REGISTRATION_OUTCOME_CHECK_TIMEOUT_MS: [{ value: '0' }, { value: 'half a second' }],
+  ADMISSION_MAX_INFLIGHT_STARTS: [{ value: '-1' }, { value: '8.5' }],
+  ADMISSION_QUEUE_TIMEOUT_MS: [{ value: '60001' }, { value: 'never' }],
+  ADMISSION_MAX_EVENT_LOOP_DELAY_MS: [{ value: '-5' }],
+  ADMISSION_MAX_HEAP_USED_BYTES: [{ value: '1e9' }],
+  ADMISSION_RETRY_AFTER_SECONDS: [{ value: '0' }],
+  ADMISSION_MAX_FIRE_BACKLOG_SECONDS: [{ value: '86401' }],
+  ADMISSION_DUE_SOON_SECONDS: [{ value: '-1' }],
+  BACKLOG_SAMPLE_INTERVAL_MS: [{ value: '10 s' }],
   PUBLIC_URL: [{ value: 'api.example.com' }, { value: 'ws://api.example.com' }],
+  BATCH_CONCURRENCY: [{ value: '0' }, { value: '1001' }, { value: 'many' }],
+  BATCH_MAX_BODY_BYTES: [{ value: '1000' }, { value: '8MiB' }, { value: String(128 * 1_048_576 + 1) }],
+  ALIAS_SCHEMA_CACHE_SIZE: [{ value: '0' }, { value: '1e3' }],
   WEBHOOK_SIGNING_SECRETS: [
     { value: 'orders', says: /entry 1/ },
     { value: 'orders=not-a-whsec-secret', says: /whsec_/ },
@@ -145,9 +182,9 @@ describe('a bad value stops start-up, naming the variable', () => {
   }
 
   it('needs the client certificate and its key together', () => {
-    expect(configError({ TEMPORAL_TLS_CERT_PATH: pem }).variable).toBe('TEMPORAL_TLS_KEY_PATH');
-    expect(configError({ TEMPORAL_TLS_KEY_PATH: pem }).variable).toBe('TEMPORAL_TLS_CERT_PATH');
-    expect(loadConfig({ TEMPORAL_TLS_CERT_PATH: pem, TEMPORAL_TLS_KEY_PATH: pem }).temporal.tls).toEqual({ certPath: pem, keyPath: pem });
+    expect(configError({ TEMPORAL_TLS_CLIENT_CERT_PATH: pem }).variable).toBe('TEMPORAL_TLS_CLIENT_KEY_PATH');
+    expect(configError({ TEMPORAL_TLS_CLIENT_KEY_PATH: pem }).variable).toBe('TEMPORAL_TLS_CLIENT_CERT_PATH');
+    expect(loadConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: pem, TEMPORAL_TLS_CLIENT_KEY_PATH: pem }).temporal.tls).toEqual({ clientCert: { path: pem }, clientKey: { path: pem } });
   });
 
   it('names the line of a bad token file, without echoing it', async () => {
@@ -205,11 +242,11 @@ describe('what good values turn into', () => {
     });
   });
 
-  it('turns TLS on with an API key or any TLS path, and reads IPv6 addresses', () => {
-    expect(loadConfig({ TEMPORAL_API_KEY: 'k3y' }).temporal).toMatchObject({ apiKey: 'k3y', tls: {} });
-    expect(loadConfig({ TEMPORAL_TLS: 'true' }).temporal.tls).toEqual({});
-    expect(loadConfig({ TEMPORAL_TLS_CA_PATH: pem, TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).temporal.tls).toEqual({
-      caPath: pem,
+  it("keeps Temporal's standard TLS settings (an API key alone turns TLS on when connecting), and reads IPv6 addresses", () => {
+    expect(loadConfig({ TEMPORAL_API_KEY: 'k3y' }).temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', uiUrl: 'http://127.0.0.1:8233', apiKey: 'k3y' });
+    expect(loadConfig({ TEMPORAL_TLS: 'true' }).temporal.tls).toEqual({ disabled: false });
+    expect(loadConfig({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: pem, TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).temporal.tls).toEqual({
+      serverCACert: { path: pem },
       serverName: 'temporal.internal',
     });
     expect(loadConfig({ TEMPORAL_ADDRESS: '[::1]:7233' }).temporal.address).toBe('[::1]:7233');

@@ -8,7 +8,7 @@ import {
   resolveRetry,
 } from '../../server/callbacks/registration.js';
 import { ServiceError } from '../../server/errors.js';
-import { UID_PATTERN } from '../../server/schemas/common.js';
+import { UID_PATTERN } from '../../shared/schemas/common.js';
 
 const limits = { maxArgsBytes: 65_536, maxHorizonSeconds: 10 * 365 * 86_400 };
 const NOW = Date.parse('2026-11-27T10:00:00.000Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodePageToken, encodePageToken, listQuery, overdueQuery, statusCondition } from '../../server/callbacks/visibility-query.js';
+import { appUiQuery, decodePageToken, encodePageToken, listQuery, literal, overdueQuery, statusCondition } from '../../server/callbacks/visibility-query.js';
 import { ServiceError } from '../../server/errors.js';
 
 describe('visibility queries', () => {
@@ -29,6 +29,99 @@ describe('visibility queries', () => {
     const query = overdueQuery('orders', Date.parse('2026-01-01T00:01:00Z'), 60_000);
     expect(query).toContain("CallbackStatus IN ('scheduled', 'running')");
     expect(query).toContain("CallbackTriggerAt < '2026-01-01T00:00:00.000Z'");
+  });
+});
+
+/**
+ * The tokens of a visibility query as Temporal's tokenizer reads them (its sqlparser's MySQL rules:
+ * a literal ends at an unescaped quote, a doubled quote is one quote, a backslash escapes the next
+ * character and `0 b n r t Z` decode to control characters), literals decoded.
+ */
+function tokenize(query: string): Array<{ literal: string } | { word: string }> {
+  const DECODE: Record<string, string> = { '0': '\0', b: '\b', n: '\n', r: '\r', t: '\t', Z: '\x1a' };
+  const tokens: Array<{ literal: string } | { word: string }> = [];
+  let i = 0;
+  while (i < query.length) {
+    const char = query[i]!;
+    if (/\s/.test(char)) {
+      i++;
+    } else if (char === "'" || char === '"') {
+      let value = '';
+      i++;
+      for (;;) {
+        if (i >= query.length) throw new Error(`unterminated literal in ${JSON.stringify(query)}`);
+        const c = query[i]!;
+        if (c === char && query[i + 1] === char) {
+          value += c;
+          i += 2;
+        } else if (c === char) {
+          i++;
+          break;
+        } else if (c === '\\') {
+          const next = query[i + 1]!;
+          value += DECODE[next] ?? next;
+          i += 2;
+        } else {
+          value += c;
+          i++;
+        }
+      }
+      tokens.push({ literal: value });
+    } else {
+      const word = /^(?:[A-Za-z_][A-Za-z0-9_]*|>=|<=|!=|[=<>(),])/.exec(query.slice(i))?.[0];
+      if (!word) throw new Error(`unexpected ${JSON.stringify(char)} in ${JSON.stringify(query)}`);
+      tokens.push({ word });
+      i += word.length;
+    }
+  }
+  return tokens;
+}
+
+const HOSTILE = [
+  "it's",
+  "' OR '1'='1",
+  "x' OR CallbackApp = 'other",
+  'back\\slash',
+  'trailing backslash\\',
+  "\\' OR 1=1 --",
+  'double " quote',
+  '"; DROP TABLE executions; --',
+  'new\nline\r\nand\ttab',
+  'control \x1a and \b',
+  "unicode ünïcødé 日本語 🎉 \u2028 'quoted'",
+  "''",
+  '',
+];
+
+describe('literals of hostile values', () => {
+  it.each(HOSTILE)('keep %j one literal that decodes to itself', (value) => {
+    for (const quote of ["'", '"'] as const) {
+      expect(tokenize(literal(value, 'query', quote))).toEqual([{ literal: value }]);
+    }
+  });
+
+  it.each(HOSTILE.filter(Boolean))('keep a listing by app and alias %j to its conditions', (value) => {
+    const tokens = tokenize(listQuery(value, { alias: value }));
+    expect(tokens).toEqual([
+      { word: 'WorkflowType' }, { word: '=' }, { literal: 'delayCallback' }, { word: 'AND' },
+      { word: 'CallbackApp' }, { word: '=' }, { literal: value }, { word: 'AND' },
+      { word: 'CallbackAlias' }, { word: '=' }, { literal: value },
+    ]);
+    expect(tokenize(overdueQuery(value, Date.parse('2026-01-01T00:01:00Z'), 60_000))).toContainEqual({ literal: value });
+    expect(tokenize(appUiQuery(value))).toEqual([{ word: 'CallbackApp' }, { word: '=' }, { literal: value }]);
+  });
+
+  it('refuses a NUL character, naming the field, rather than drop it (which could match another name)', () => {
+    const error = (() => {
+      try {
+        listQuery('orders', { alias: 'ali\0as' });
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ServiceError);
+    expect((error as ServiceError).details).toEqual([{ field: 'query.alias', message: 'must not contain a NUL character' }]);
   });
 });
 

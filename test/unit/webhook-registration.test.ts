@@ -10,7 +10,7 @@ import { TargetPolicy, parseAllowedCidrs } from '../../activities/webhook/target
 import { buildRegistration, fingerprintOf } from '../../server/callbacks/registration.js';
 import type { WebhookRegistrationPolicy } from '../../server/callbacks/webhook-target.js';
 import { ServiceError } from '../../server/errors.js';
-import type { RegisterBody } from '../../server/schemas/callbacks.js';
+import type { RegisterBody } from '../../shared/schemas/callbacks.js';
 
 const limits = { maxArgsBytes: 65_536, maxHorizonSeconds: 10 * 365 * 86_400 };
 const NOW = Date.parse('2026-11-27T10:00:00.000Z');

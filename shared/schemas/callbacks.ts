@@ -180,7 +180,7 @@ export const CallbackDetail = Type.Object({
   result: Type.Unknown({ description: "The handler's return value once succeeded." }),
   retry: Type.Object({
     maxAttempts: Type.Integer(),
-    backoff: Type.String(),
+    backoff: Type.Enum([...BACKOFF_KINDS]),
     intervalSeconds: Type.Number(),
     maxIntervalSeconds: Type.Number(),
   }),

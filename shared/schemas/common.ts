@@ -14,6 +14,13 @@ export const Uid = Type.String({ pattern: UID_PATTERN, description: 'Callback id
 export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339 UTC with milliseconds.', examples: ['2026-11-27T10:00:00.000Z'] });
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 
+/** A schedule's id, chosen by the client (or generated); its fires' uids are `<scheduleId>-<time>`. */
+export const ScheduleId = Type.String({
+  pattern: APP_NAME_PATTERN,
+  description: 'Schedule id, unique within the app: letters, digits, . _ - (at most 64).',
+  examples: ['daily-report'],
+});
+
 export const AppParams = Type.Object({ app: AppName }, { additionalProperties: false });
 export const CallbackParams = Type.Object({ app: AppName, uid: Uid }, { additionalProperties: false });
 
@@ -51,12 +58,18 @@ const ERROR_DOCS: Record<number, ErrorDoc> = {
     example: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'only application/json bodies are accepted', details: [{ contentType: 'text/plain' }] },
   },
   429: {
-    description: 'Rate limited per token (RATE_LIMITED); retry after Retry-After seconds.',
+    description:
+      'Rate limited per token (RATE_LIMITED), or too much load for now (OVERLOADED): on registration, admission control found the ' +
+      "stack saturated (details: [{reason}]; nothing registered, the key released), or one of Temporal's limits refused the call; " +
+      'retry after Retry-After seconds.',
     example: { code: 'RATE_LIMITED', message: 'rate limit of 6000 requests per 1 minute exceeded; retry later' },
   },
   503: {
     description:
-      'Temporal, Redis or a service worker did not answer in time (DEPENDENCY_UNAVAILABLE, details name which); retry after Retry-After seconds.',
+      'Temporal, Redis or a service worker did not answer in time (DEPENDENCY_UNAVAILABLE, details name which; on registration: ' +
+      'nothing was registered, the key released), or, on registration, Temporal did not confirm the start and could not be asked ' +
+      'whether it happened (REGISTRATION_OUTCOME_UNKNOWN, details: [{uid}], the key kept: retry with the same key and body); ' +
+      'retry after Retry-After seconds.',
     example: { code: 'DEPENDENCY_UNAVAILABLE', message: 'Temporal is unreachable; retry later', details: [{ dependency: 'temporal' }] },
   },
 };

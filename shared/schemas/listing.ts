@@ -1,7 +1,7 @@
 /** Schemas of the list and stats routes. */
 import { Type, type Static } from 'typebox';
 import { CALLBACK_STATUSES } from '../../workflows/contract.js';
-import { Alias, AppName, Timestamp, Uid } from './common.js';
+import { Alias, AppName, ScheduleId, Timestamp, Uid } from './common.js';
 import { CallbackSummary, EXAMPLE_SUMMARY } from './callbacks.js';
 
 export const ListQuery = Type.Object(
@@ -10,6 +10,7 @@ export const ListQuery = Type.Object(
     alias: Type.Optional(Alias),
     triggerAfter: Type.Optional(Type.String({ maxLength: 40, description: 'Trigger time at or after this instant (RFC 3339 with offset, or epoch ms).' })),
     triggerBefore: Type.Optional(Type.String({ maxLength: 40, description: 'Trigger time before this instant (RFC 3339 with offset, or epoch ms).' })),
+    scheduleId: Type.Optional({ ...ScheduleId, description: 'Only the fires of this schedule.' }),
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Default 50.' })),
     pageToken: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'nextPageToken of the previous page of the same listing.' })),
   },
@@ -64,7 +65,21 @@ export const Stats = Type.Object({
     },
     { description: 'A stuck-queue detector.' },
   ),
+  backlog: Type.Object(
+    {
+      due: Type.Integer({ minimum: 0, description: 'Callbacks whose trigger time passed and whose first attempt has not started (visibility, eventually consistent).' }),
+      oldestDueMs: Type.Union([Type.Number(), Type.Null()], { description: 'How long past its trigger the oldest of them is (of at most 1000 scanned); null when none.' }),
+      waitingForWorker: Type.Integer({ minimum: 0, description: "Attempts waiting in the app's task queue for a worker of the app (approximate)." }),
+      oldestWaitingMs: Type.Union([Type.Number(), Type.Null()], { description: 'How long the oldest of those has waited; null when none.' }),
+      pollers: Type.Integer({ minimum: 0, description: "Workers polling the app's task queue lately; 0 means no attempt can run." }),
+    },
+    { description: 'How far behind firing is for this app right now (see docs/overload.md).' },
+  ),
   links: Type.Object({ webUi: Type.String({ description: "The app's callbacks in the Temporal Web UI." }) }),
+  asOf: Type.String({
+    format: 'date-time',
+    description: "When these figures were computed: an app's stats are served again for STATS_CACHE_MS (5 s by default).",
+  }),
 }, {
   examples: [
     {
@@ -72,7 +87,9 @@ export const Stats = Type.Object({
       counts: { scheduled: 3, running: 0, retrying: 1, succeeded: 10, failed: 1, cancelled: 2 },
       total: 17,
       overdue: { count: 0, graceSeconds: 60, oldest: null },
+      backlog: { due: 0, oldestDueMs: null, waitingForWorker: 0, oldestWaitingMs: null, pollers: 1 },
       links: { webUi: 'http://127.0.0.1:8233/namespaces/default/workflows?query=CallbackApp%3D%22orders%22' },
+      asOf: '2026-11-27T10:00:00.000Z',
     },
   ],
 });
