@@ -3,11 +3,14 @@
  * (register, get, unregister, reschedule) and the worker that runs the app's
  * handlers (define, start, stop).
  */
+import type { DataConverter } from '@temporalio/common';
 import type { Static, TSchema } from 'typebox';
 import { randomUUID } from 'node:crypto';
 import type { CallbackHandler } from '../activities/invoke-callback.js';
 import { AliasContracts } from './alias-contracts.js';
 import { registerMany } from './batch.js';
+import { ENCRYPTION_KEYS_VARIABLE, EncryptionKeysError } from './codec/encryption-keys.js';
+import { withPayloadEncryption } from './codec/data-converter.js';
 import { DelayCallbackError } from './errors.js';
 import { HttpClient } from './http.js';
 import { ScheduleCalls, type Schedule, type ScheduleParams, type SchedulePage, type ScheduleUpdate } from './schedules.js';
@@ -28,6 +31,7 @@ import type {
   RegisterParams,
   RescheduleParams,
 } from './types.js';
+import { tracingRequestedBy } from './tracing-switch.js';
 import { AppWorker, defaultIdentity } from './worker.js';
 
 export class DelayCallbackClient {
@@ -37,9 +41,12 @@ export class DelayCallbackClient {
   private worker: AppWorker | undefined;
   private readonly schedules: ScheduleCalls;
   private readonly contracts: AliasContracts;
+  /** The worker's data converter: encryption when keys are given (checked here, so a bad key fails at once). */
+  private readonly dataConverter: DataConverter | undefined;
 
   constructor(private readonly options: DelayCallbackClientOptions) {
     this.app = options.app;
+    this.dataConverter = encryptionFrom(options.payloadEncryptionKeys, options.temporal?.dataConverter);
     this.http = new HttpClient({
       baseUrl: options.serverUrl,
       token: options.token,
@@ -88,6 +95,8 @@ export class DelayCallbackClient {
       shutdownGraceTimeMs: this.options.worker?.shutdownGraceTimeMs ?? 30_000,
       identity: this.identity(),
       onAttempt: this.options.worker?.onAttempt,
+      dataConverter: this.dataConverter,
+      tracing: this.options.tracing ?? tracingRequestedBy(process.env),
     });
   }
 
@@ -221,5 +230,23 @@ export class DelayCallbackClient {
   private path(uid?: string): string {
     const base = `/v1/apps/${encodeURIComponent(this.app)}/callbacks`;
     return uid === undefined ? base : `${base}/${encodeURIComponent(uid)}`;
+  }
+}
+
+/**
+ * `base` (the `temporal.dataConverter` option) with encryption under the option's keys, or those of
+ * PAYLOAD_ENCRYPTION_KEYS when it is not given; a bad key is INVALID_CONFIGURATION naming where it came from.
+ */
+function encryptionFrom(option: DelayCallbackClientOptions['payloadEncryptionKeys'], base: DataConverter | undefined): DataConverter | undefined {
+  if (option === false) return base;
+  const fromEnv = process.env.PAYLOAD_ENCRYPTION_KEYS?.trim() || undefined;
+  const keys = option ?? fromEnv;
+  if (keys === undefined) return base;
+  try {
+    return withPayloadEncryption(keys, base);
+  } catch (err) {
+    if (!(err instanceof EncryptionKeysError)) throw err;
+    const where = option === undefined ? ENCRYPTION_KEYS_VARIABLE : 'the payloadEncryptionKeys option';
+    throw new DelayCallbackError('INVALID_CONFIGURATION', `Invalid configuration: ${where} ${err.problem}`, 0);
   }
 }

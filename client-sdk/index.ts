@@ -5,3 +5,11 @@ export { verifyWebhook, type WebhookHeaders } from './webhooks.js';
 export type * from './types.js';
 export { temporalOptionsFromEnv, type TemporalConnectionSettings } from './temporal-env.js';
 export type * from './schedules.js';
+export {
+  AesGcmPayloadCodec,
+  EncryptionKeysError,
+  PayloadDecryptionError,
+  parseEncryptionKeys,
+  withPayloadEncryption,
+  type PayloadEncryptionKey,
+} from './codec/index.js';

@@ -8,6 +8,7 @@ import type { AttemptReport } from '../activities/invoke-callback.js';
 import type { CallbackDetail, CallbackSummary as CallbackSummarySchema, CancelResponse } from '../shared/schemas/callbacks.js';
 import type { CallbackPage as CallbackPageSchema, Stats } from '../shared/schemas/listing.js';
 import type { Backoff, CallbackStatus } from '../workflows/contract.js';
+import type { PayloadEncryptionKey } from './codec/encryption-keys.js';
 
 export type { AttemptError, AttemptRecord, Backoff, CallbackRequest, CallbackStatus } from '../workflows/contract.js';
 export type { AttemptReport, CallbackHandler } from '../activities/invoke-callback.js';
@@ -187,6 +188,23 @@ export interface DelayCallbackClientOptions {
      */
     onAliasPublishError?: (alias: string, error: import('./errors.js').DelayCallbackError) => void;
   };
+  /**
+   * Encrypts what this worker hands back to Temporal and decrypts what it receives (AES-256-GCM;
+   * docs/encryption-and-tracing.md): keys in the `PAYLOAD_ENCRYPTION_KEYS` format
+   * (`<keyId>=<base64 of 32 bytes>`, comma-separated, the first encrypts, all decrypt) or parsed.
+   * The service must hold the same keys. `false`: none, whatever the environment says.
+   * @default the PAYLOAD_ENCRYPTION_KEYS environment variable; no encryption when it is unset
+   */
+  payloadEncryptionKeys?: string | readonly PayloadEncryptionKey[] | false;
+  /**
+   * OpenTelemetry spans for this worker's attempts: Temporal's `RunActivity` span and a
+   * `RunHandler:<alias>` span around each handler call, linked to the registration's trace. They go
+   * to the tracer provider your application registered (its OpenTelemetry SDK), and need the
+   * packages `@opentelemetry/api` and `@temporalio/interceptors-opentelemetry`. Off, nothing of
+   * OpenTelemetry is loaded.
+   * @default true when OTEL_TRACES_EXPORTER (other than none) or an OTLP endpoint is set in the environment
+   */
+  tracing?: boolean;
   /** Per HTTP request. @default 10000 */
   requestTimeoutMs?: number;
   /**

@@ -4,9 +4,11 @@
  * dispatches to the handler registered under the callback's alias.
  */
 import { hostname } from 'node:os';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createCallbackActivities, type AttemptReport, type CallbackHandler } from '../activities/invoke-callback.js';
 import { appTaskQueue } from '../workflows/contract.js';
+import { DelayCallbackError } from './errors.js';
 import type { DelayCallbackClientOptions } from './types.js';
 
 export interface AppWorkerOptions {
@@ -17,6 +19,10 @@ export interface AppWorkerOptions {
   shutdownGraceTimeMs: number;
   identity: string;
   onAttempt?: (report: AttemptReport) => void;
+  /** `temporal.dataConverter` with payload encryption added when keys are set. @default Temporal's default converter */
+  dataConverter?: DataConverter;
+  /** Temporal's activity interceptors and a span around each handler (client-sdk/tracing.ts). */
+  tracing: boolean;
 }
 
 export function defaultIdentity(app: string): string {
@@ -39,13 +45,19 @@ export class AppWorker {
       metadata: options.temporal.metadata,
     });
     try {
+      // Loaded only when on, so a worker without tracing loads nothing of OpenTelemetry.
+      const tracing = options.tracing ? await loadTracing() : undefined;
       const worker = await Worker.create({
         connection,
         namespace: options.temporal.namespace ?? 'default',
         taskQueue: appTaskQueue(options.app),
-        activities: createCallbackActivities({ handlers: options.handlers, onAttempt: options.onAttempt }),
+        activities: createCallbackActivities({
+          handlers: tracing ? tracing.tracedHandlers(options.handlers) : options.handlers,
+          onAttempt: options.onAttempt,
+        }),
+        interceptors: tracing ? { activity: tracing.tracingActivityInterceptors() } : undefined,
+        dataConverter: options.dataConverter,
         identity: options.identity,
-        dataConverter: options.temporal.dataConverter,
         maxConcurrentActivityTaskExecutions: options.maxConcurrentHandlers,
         shutdownGraceTime: options.shutdownGraceTimeMs,
       });
@@ -70,5 +82,19 @@ export class AppWorker {
     } finally {
       await this.connection.close();
     }
+  }
+}
+
+async function loadTracing(): Promise<typeof import('./tracing.js')> {
+  try {
+    return await import('./tracing.js');
+  } catch (err) {
+    throw new DelayCallbackError(
+      'INVALID_CONFIGURATION',
+      `tracing is on but its packages did not load (install @opentelemetry/api and @temporalio/interceptors-opentelemetry): ${(err as Error).message}`,
+      0,
+      undefined,
+      { cause: err },
+    );
   }
 }

@@ -94,10 +94,13 @@ async function main(): Promise<void> {
   };
 
   let temporal: TemporalDevServer | undefined;
+  // With payload encryption on, the Web UI decodes through the facade's codec server.
+  const codecEndpoint = config.payloadEncryptionKeys ? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}/codec` : undefined;
   let metricsUrl: string | null = null;
   let dbFile: string | null = null;
   if (await temporalAnswers(config.temporal.address)) {
     log(`using the Temporal server already answering at ${config.temporal.address}`);
+    if (codecEndpoint) log(`its Web UI decodes encrypted payloads only if it was started with --ui-codec-endpoint ${codecEndpoint}`);
     const connection = await Connection.connect({ address: config.temporal.address });
     await ensureSearchAttributes(connection, config.temporal.namespace);
     await connection.close();
@@ -113,6 +116,7 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       dbFile,
       metricsPort,
+      uiCodecEndpoint: codecEndpoint,
     });
     metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     stopping.push(() => temporal!.stop());

@@ -29,11 +29,13 @@ import { installStrictValidation } from './plugins/validation.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { batchRoutes } from './routes/batch.js';
 import { callbackRoutes } from './routes/callbacks.js';
+import { codecRoutes } from './routes/codec.js';
 import { listingRoutes } from './routes/listing.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { CallbackVisibility } from './callbacks/visibility.js';
 import { ScheduleService } from './schedules/service.js';
 import { opsRoutes } from './routes/ops.js';
+import type { Tracing } from './tracing/index.js';
 import { SERVICE_VERSION } from './version.js';
 import { Admission } from './admission/admission.js';
 import { registerAdmissionMetrics } from './admission/admission-metrics.js';
@@ -49,6 +51,8 @@ export interface AppDependencies {
   logger?: FastifyServerOptions['logger'];
   /** Clock, for tests. */
   now?: () => number;
+  /** HTTP request spans when tracing is on (server/tracing). @default none */
+  tracing?: Pick<Tracing, 'registerHttp'>;
 }
 
 /** Room for the rest of the body around the largest `args`. */
@@ -74,6 +78,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // First, so that every route's requests get their span.
+  if (deps.tracing) await deps.tracing.registerHttp(app);
   installStrictValidation(app);
   // JSON only: text/plain (a Fastify default) would otherwise reach the schema as a string.
   app.removeContentTypeParser('text/plain');
@@ -169,6 +175,12 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   });
   backlog.start();
   app.addHook('onClose', async () => backlog.stop());
+  await app.register(codecRoutes, {
+    prefix: '/codec',
+    keys: config.payloadEncryptionKeys,
+    namespace: config.temporal.namespace,
+    uiUrl: config.temporal.uiUrl,
+  });
   await app.register(opsRoutes, {
     registry: deps.metrics.registry,
     timeoutMs: config.dependencyTimeoutMs,

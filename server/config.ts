@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { WebhookSecrets } from '../activities/webhook/secrets.js';
 import { parseAllowedCidrs } from '../activities/webhook/target-policy.js';
+import { EncryptionKeysError, parseEncryptionKeys, type PayloadEncryptionKey } from '../client-sdk/codec/encryption-keys.js';
 import { APP_NAME_PATTERN } from '../shared/schemas/common.js';
 import { loadTemporalSettings, TemporalSettingsError, type TemporalSettings } from '../shared/temporal-settings.js';
 
@@ -54,6 +55,10 @@ export interface Config {
   /** Compiled args-schema validators kept per process. */
   aliasSchemaCacheSize: number;
   webhooks: WebhookConfig;
+  /** Payload encryption keys, the first encrypting; undefined: payloads are stored as they are. */
+  payloadEncryptionKeys?: readonly PayloadEncryptionKey[];
+  /** OpenTelemetry tracing; undefined: off, and nothing of it is loaded. */
+  tracing?: TracingConfig;
 }
 
 export interface WebhookConfig {
@@ -65,6 +70,12 @@ export interface WebhookConfig {
   maxResponseBytes: number;
   /** Webhook attempts the service worker runs at once. */
   maxConcurrentDeliveries: number;
+}
+
+/** Tracing is on: the OpenTelemetry SDK exports as the standard OTEL_* variables say. */
+export interface TracingConfig {
+  /** `service.name` of every span of this process. */
+  serviceName: string;
 }
 
 export class ConfigError extends Error {
@@ -142,6 +153,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   { name: 'WEBHOOK_MAX_RESPONSE_BYTES', default: '65536', description: "Most of a receiver's answer read; a larger 2xx body is not kept as the result (null)." },
   { name: 'WEBHOOK_MAX_CONCURRENT_DELIVERIES', default: '100', description: 'Webhook attempts one service worker runs at once.' },
+  { name: 'PAYLOAD_ENCRYPTION_KEYS', description: 'Encrypts payloads in Temporal (AES-256-GCM): `<keyId>=<base64 of 32 bytes>`, comma-separated; the first encrypts, all decrypt. The same value on the facade, the service worker and every app worker.' },
+  { name: 'OTEL_TRACES_EXPORTER', description: 'OpenTelemetry traces: `otlp`, `console` or `zipkin` (comma-separated) turns tracing on; unset or `none`: off unless an OTLP endpoint is set.' },
+  { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', description: 'OTLP collector base URL (e.g. `http://127.0.0.1:4318`); setting it turns tracing on.' },
+  { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', description: 'OTLP URL for traces only (e.g. `http://127.0.0.1:4318/v1/traces`); setting it turns tracing on.' },
+  { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', default: 'http/protobuf', description: 'OTLP protocol: `http/protobuf`, `http/json` or `grpc`.' },
+  { name: 'OTEL_SERVICE_NAME', default: 'delay-callback', description: '`service.name` of the spans of the facade and the service worker.' },
+  { name: 'OTEL_SDK_DISABLED', default: 'false', description: 'true turns tracing off whatever else is set.' },
   { name: 'DELAY_CALLBACK_TOOLS_DIR', default: '~/.cache/delay-callback', description: 'Scripts only: where the built Temporal CLI is cached.' },
   { name: 'TEMPORAL_CLI_PATH', description: 'Scripts only: a `temporal` binary to use instead of building one.' },
   { name: 'DELAY_CALLBACK_DATA_DIR', default: '.data', description: 'Scripts only: where `npm run dev` keeps the Temporal dev server\'s SQLite file (and `dev-stack.json` while it runs).' },
@@ -253,7 +271,51 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dueSoonSeconds: integer('ADMISSION_DUE_SOON_SECONDS', 0, 315_360_000),
     },
     backlogSampleIntervalMs: integer('BACKLOG_SAMPLE_INTERVAL_MS', 0, 3_600_000),
+    payloadEncryptionKeys: encryptionKeys(read('PAYLOAD_ENCRYPTION_KEYS')),
+    tracing: tracingConfig(read, bool),
   };
+}
+
+function encryptionKeys(text: string | undefined): PayloadEncryptionKey[] | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseEncryptionKeys(text, 'PAYLOAD_ENCRYPTION_KEYS');
+  } catch (err) {
+    // The problem names the entry and key id, never the key.
+    if (err instanceof EncryptionKeysError) throw new ConfigError(err.variable, err.problem);
+    throw err;
+  }
+}
+
+const TRACE_EXPORTERS = ['otlp', 'console', 'zipkin', 'none'];
+
+/**
+ * On when an exporter (other than none) or an OTLP endpoint is set and the SDK is not disabled; the OpenTelemetry SDK
+ * itself reads these and the other OTEL_* variables (headers, sampler, resource attributes).
+ */
+function tracingConfig(read: (name: string) => string | undefined, bool: (name: string) => boolean): TracingConfig | undefined {
+  const exporterList = read('OTEL_TRACES_EXPORTER');
+  const exporters = (exporterList ?? 'none').split(',').map((name) => name.trim().toLowerCase());
+  const unknown = exporters.find((name) => !TRACE_EXPORTERS.includes(name));
+  if (unknown !== undefined) {
+    throw new ConfigError('OTEL_TRACES_EXPORTER', `must be a comma-separated list of ${TRACE_EXPORTERS.join(', ')} (got "${unknown}")`);
+  }
+  const endpoints = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'].filter((name) => {
+    const raw = read(name);
+    if (raw === undefined) return false;
+    if (!/^https?:\/\/[^\s/]+/.test(raw) || !URL.canParse(raw)) throw new ConfigError(name, `must be an http(s) URL such as http://127.0.0.1:4318 (got "${withoutCredentials(raw)}")`);
+    return true;
+  });
+  const protocol = read('OTEL_EXPORTER_OTLP_PROTOCOL') as string;
+  if (!['http/protobuf', 'http/json', 'grpc'].includes(protocol)) {
+    throw new ConfigError('OTEL_EXPORTER_OTLP_PROTOCOL', `must be http/protobuf, http/json or grpc (got "${protocol}")`);
+  }
+  const serviceName = read('OTEL_SERVICE_NAME') as string;
+  if (!/^[\x20-\x7E]{1,255}$/.test(serviceName)) throw new ConfigError('OTEL_SERVICE_NAME', 'must be 1 to 255 printable ASCII characters');
+  const disabled = bool('OTEL_SDK_DISABLED');
+  // `none` said outright wins over an endpoint, as in the OpenTelemetry SDK.
+  const exporting = exporters.some((name) => name !== 'none') || (exporterList === undefined && endpoints.length > 0);
+  return !disabled && exporting ? { serviceName } : undefined;
 }
 
 /** A value parsed by `parse`, whose Error message (never holding a secret) names what is wrong. */

@@ -12,6 +12,8 @@ export const ERROR_STATUS = {
   ALIAS_SCHEMA_INVALID: 400,
   /** Node's HTTP parser refused the request (bad request line, header or framing). */
   MALFORMED_REQUEST: 400,
+  /** The codec server was sent a payload it cannot decrypt: an unknown key id, or altered data. */
+  PAYLOAD_DECRYPTION_FAILED: 400,
   /** A webhook registration for an app that has no signing secret (WEBHOOK_SIGNING_SECRETS). */
   WEBHOOK_SECRET_MISSING: 400,
   /** A webhook URL whose literal IP address the target policy blocks (WEBHOOK_ALLOWED_CIDRS). */

@@ -2,9 +2,11 @@
 import { createServer } from 'node:http';
 import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
+import { withPayloadEncryption } from '../client-sdk/codec/data-converter.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createServiceMetrics } from './metrics.js';
 import { installTemporalRuntime } from './temporal/runtime.js';
+import { startTracing } from './tracing/index.js';
 import { superviseServiceWorker } from './worker.js';
 
 let config;
@@ -17,10 +19,13 @@ try {
   }
   throw err;
 }
+// Before anything that makes spans; nothing of OpenTelemetry is loaded when tracing is off.
+const tracing = await startTracing(config.tracing, { process: 'service-worker' });
 installTemporalRuntime(config.logLevel);
 const log = pino({ level: config.logLevel, name: 'service-worker' });
 const metrics = createServiceMetrics();
-const worker = superviseServiceWorker(config, { metrics, log });
+const dataConverter = config.payloadEncryptionKeys ? withPayloadEncryption(config.payloadEncryptionKeys) : undefined;
+const worker = superviseServiceWorker(config, { metrics, log, dataConverter, tracing: tracing?.worker });
 
 // PORT serves /metrics and /healthz for this process.
 const server = createServer((request, response) => {
@@ -40,4 +45,5 @@ closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
   else log.info({ signal }, 'shutting down');
   server.close();
   await worker.stop();
+  await tracing?.shutdown();
 });

@@ -20,6 +20,7 @@ import { TargetPolicy } from '../activities/webhook/target-policy.js';
 import type { Config } from './config.js';
 import type { ServiceMetrics } from './metrics.js';
 import { connectNative } from './temporal/connection.js';
+import type { ServiceWorkerTracing } from './tracing/index.js';
 import { SERVICE_VERSION } from './version.js';
 
 export interface ServiceWorkerOptions {
@@ -42,6 +43,8 @@ export interface ServiceWorkerOptions {
   webhookActivities?: WebhookActivities;
   /** Webhook attempts run at once (local and regular activities each). @default 100 */
   maxConcurrentDeliveries?: number;
+  /** Interceptors and the span sink when tracing is on (server/tracing). @default no tracing */
+  tracing?: ServiceWorkerTracing;
 }
 
 /** The webhook delivery with its dependencies from configuration: secrets, target policy, limits, metrics. */
@@ -67,21 +70,33 @@ export function prebuiltBundlePath(): string {
   return fileURLToPath(new URL('workflows/bundle.js', distRoot));
 }
 
-/** The bundle `npm run build` made when running built code, else `workflows/` bundled now (in a thread). */
-async function workflowBundle(): Promise<NonNullable<WorkerOptions['workflowBundle']>> {
+/** What goes into a workflow bundle beside `workflows/`: both are off in the prebuilt one. */
+export interface BundleVariant {
+  /** The encrypting failure converter (payload encryption on). */
+  failureConverterPath?: string;
+  /** The tracing interceptors (tracing on). */
+  workflowInterceptorModules?: string[];
+}
+
+/**
+ * The bundle `npm run build` made when running built code and neither encryption nor tracing asks for
+ * more, else `workflows/` bundled now (in a thread) with what they ask for.
+ */
+async function workflowBundle(variant: BundleVariant): Promise<NonNullable<WorkerOptions['workflowBundle']>> {
   const prebuilt = prebuiltBundlePath();
-  if (!import.meta.url.endsWith('.ts') && existsSync(prebuilt)) return { codePath: prebuilt };
-  return { code: await bundleInThread(workflowsPath()) };
+  const plain = variant.failureConverterPath === undefined && !variant.workflowInterceptorModules?.length;
+  if (plain && !import.meta.url.endsWith('.ts') && existsSync(prebuilt)) return { codePath: prebuilt };
+  return { code: await bundleInThread(workflowsPath(), variant) };
 }
 
 /**
  * Bundles the workflow code with webpack in a worker thread. Bundling in this process would leave its
  * heap (about 40 MB of RSS) behind for the life of the worker; the thread's goes when it exits.
  */
-async function bundleInThread(path: string): Promise<string> {
+async function bundleInThread(path: string, variant: BundleVariant): Promise<string> {
   const thread = new Thread(BUNDLER_THREAD, {
     eval: true,
-    workerData: { path, sdk: createRequire(import.meta.url).resolve('@temporalio/worker') },
+    workerData: { path, variant, sdk: createRequire(import.meta.url).resolve('@temporalio/worker') },
   });
   return new Promise<string>((resolve, reject) => {
     thread.once('message', (code: string) => resolve(code));
@@ -95,7 +110,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { bundleWorkflowCode } = require(workerData.sdk);
 const quiet = () => undefined;
 const logger = { trace: quiet, debug: quiet, info: quiet, log: quiet, warn: console.warn, error: console.error };
-bundleWorkflowCode({ workflowsPath: workerData.path, logger }).then(({ code }) => parentPort.postMessage(code));
+bundleWorkflowCode({ workflowsPath: workerData.path, ...workerData.variant, logger }).then(({ code }) => parentPort.postMessage(code));
 `;
 
 function metricsSinks(metrics: ServiceMetrics | undefined): InjectedSinks<CallbackSinks> {
@@ -115,8 +130,14 @@ export async function createServiceWorker(options: ServiceWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: SERVICE_TASK_QUEUE,
-    workflowBundle: options.workflowBundle ?? (await workflowBundle()),
-    sinks: metricsSinks(options.metrics),
+    workflowBundle:
+      options.workflowBundle ??
+      (await workflowBundle({
+        failureConverterPath: options.dataConverter?.failureConverterPath,
+        workflowInterceptorModules: options.tracing?.workflowInterceptorModules,
+      })),
+    sinks: { ...metricsSinks(options.metrics), ...options.tracing?.sinks },
+    interceptors: options.tracing ? { activity: options.tracing.activityInterceptors } : undefined,
     activities: options.webhookActivities ?? {},
     maxConcurrentLocalActivityExecutions: options.maxConcurrentDeliveries ?? 100,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentDeliveries ?? 100,
@@ -151,9 +172,10 @@ export function superviseServiceWorker(
   options: {
     metrics?: ServiceMetrics;
     log: FastifyBaseLogger;
-    workflowBundle?: { codePath: string };
+    workflowBundle?: { codePath: string } | { code: string };
     retryDelayMs?: number;
     dataConverter?: DataConverter;
+    tracing?: ServiceWorkerTracing;
   },
 ): ServiceWorkerHandle {
   let state: ServiceWorkerState = 'starting';
@@ -179,6 +201,7 @@ export function superviseServiceWorker(
           metrics: options.metrics,
           workflowBundle: options.workflowBundle,
           dataConverter: options.dataConverter,
+          tracing: options.tracing,
           maxCachedWorkflows: config.worker.maxCachedWorkflows,
           maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
           webhookActivities,

@@ -37,6 +37,11 @@ export interface TemporalDevServerOptions {
   stdio?: 'inherit' | 'ignore' | 'pipe';
   /** How long to wait for the server to answer. @default 60000 */
   readyTimeoutMs?: number;
+  /**
+   * The codec server the Web UI decodes payloads through (`<facade>/codec` when payload encryption
+   * is on). @default none: the Web UI shows payloads as stored
+   */
+  uiCodecEndpoint?: string;
 }
 
 export interface TemporalDevServer {
@@ -76,6 +81,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     '--log-level', options.logLevel ?? 'warn',
   ];
   if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
+  if (options.uiCodecEndpoint !== undefined) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) {
     await mkdir(dirname(options.dbFile), { recursive: true });
     // WAL + synchronous=NORMAL: durable against a crash of the server process, far fewer fsyncs.

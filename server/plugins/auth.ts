@@ -18,6 +18,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** onRequest hook for routes under /v1/apps/{app}. */
     authorizeApp: (request: FastifyRequest) => Promise<void>;
+    /** onRequest hook for routes that need the admin token when any token is configured (the codec server). */
+    authorizeAdmin: (request: FastifyRequest) => Promise<void>;
     /** False when no token is configured (open mode). */
     authEnabled: boolean;
     /** True when `token` is a configured app or admin token (the rate limit counts per known token). */
@@ -61,6 +63,16 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     if (matches(candidate, allDigests)) {
       throw new ServiceError('FORBIDDEN', `this token is not valid for app "${appName}"`);
     }
+    throw unauthorized('unknown token');
+  });
+  app.decorate('authorizeAdmin', async (request: FastifyRequest) => {
+    if (!enabled) return;
+    const match = BEARER.exec(request.headers.authorization ?? '');
+    if (!match?.[1]) throw unauthorized('missing or malformed Authorization header; send "Authorization: Bearer <admin token>"');
+    const candidate = digest(match[1]);
+    if (admin && timingSafeEqual(candidate, admin)) return;
+    // An app's token would read every app's payloads here: only the admin token may.
+    if (matches(candidate, allDigests)) throw new ServiceError('FORBIDDEN', 'this route needs the admin token, not an app token');
     throw unauthorized('unknown token');
   });
 }

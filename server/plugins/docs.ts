@@ -18,6 +18,7 @@ async function docsPlugin(app: FastifyInstance, options: { version: string; auth
       tags: [
         { name: 'callbacks', description: 'Register, read, cancel, reschedule.' },
         { name: 'operations', description: 'Health, readiness, metrics (no token).' },
+        { name: 'codec', description: 'Codec server for the Temporal Web UI and CLI: payload encryption (admin token when tokens are configured).' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token of the app in the path, or the admin token.' } } },
       security: options.authEnabled ? [{ bearer: [] }] : [],

@@ -12,11 +12,13 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import { DelayCallbackClient } from '../../client-sdk/index.js';
 import type { DelayCallbackClientOptions } from '../../client-sdk/types.js';
+import { withPayloadEncryption } from '../../client-sdk/codec/data-converter.js';
 import { buildApp } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createServiceMetrics, type ServiceMetrics } from '../../server/metrics.js';
 import { createRedisClient } from '../../server/redis.js';
 import { installTemporalRuntime } from '../../server/temporal/runtime.js';
+import type { Tracing } from '../../server/tracing/index.js';
 import { superviseServiceWorker, type ServiceWorkerHandle } from '../../server/worker.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 
@@ -34,8 +36,17 @@ export interface TestStackOptions {
   logger?: FastifyServerOptions['logger'];
   /** Collect Node's default process metrics too. @default false */
   defaultMetrics?: boolean;
-  /** Payload codecs of the facade's client, its service worker and the SDK clients' workers. @default none */
+  /**
+   * Payload codecs of the facade's client, its service worker and the SDK clients' workers (with
+   * PAYLOAD_ENCRYPTION_KEYS in `env`, encryption comes after them). @default none
+   */
   dataConverter?: DataConverter;
+  /** The service worker's workflow bundle (encryption and tracing need their own). @default the run's plain bundle */
+  workflowBundle?: { codePath: string } | { code: string };
+  /** Tracing of the facade, its worker and the SDK clients' workers (server/tracing). @default off */
+  tracing?: Tracing;
+  /** Port of the facade. @default a free one */
+  port?: number;
 }
 
 export interface TestStack {
@@ -78,7 +89,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   installTemporalRuntime('error');
   const config = loadConfig(testEnv(options.env));
   const connection = await Connection.connect({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: options.dataConverter });
+  // With PAYLOAD_ENCRYPTION_KEYS in `env`, encryption after the given codecs, as main.ts and the SDK do.
+  const dataConverter = config.payloadEncryptionKeys ? withPayloadEncryption(config.payloadEncryptionKeys, options.dataConverter) : options.dataConverter;
+  const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter, interceptors: options.tracing?.clientInterceptors });
   const redis = createRedisClient(config.redis.url, config.dependencyTimeoutMs);
   await waitFor('redis ready', async () => redis.status === 'ready', { timeoutMs: 10_000 });
   const metrics = createServiceMetrics({ defaultMetrics: options.defaultMetrics ?? false });
@@ -88,11 +101,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       : superviseServiceWorker(config, {
           metrics,
           log: pino({ level: 'warn' }),
-          workflowBundle: { codePath: inject('workflowBundlePath') },
-          dataConverter: options.dataConverter,
+          workflowBundle: options.workflowBundle ?? { codePath: inject('workflowBundlePath') },
+          dataConverter,
+          tracing: options.tracing?.worker,
         });
-  const app = await buildApp(config, { temporal, redis, metrics, workerState: worker?.state, logger: options.logger ?? false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  const app = await buildApp(config, { temporal, redis, metrics, workerState: worker?.state, logger: options.logger ?? false, tracing: options.tracing });
+  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();
   const baseUrl = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : '';
   if (worker) await waitFor('service worker running', async () => worker.state() === 'running', { timeoutMs: 30_000 });
@@ -112,6 +126,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         serverUrl: baseUrl,
         temporal: { address: config.temporal.address, namespace: config.temporal.namespace, dataConverter: options.dataConverter },
         worker: { shutdownGraceTimeMs: 5_000 },
+        // The stack's keys and tracing, never the test process's environment.
+        payloadEncryptionKeys: config.payloadEncryptionKeys ?? false,
+        tracing: options.tracing !== undefined,
         ...clientOptions,
       });
       clients.push(client);

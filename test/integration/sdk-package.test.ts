@@ -99,6 +99,34 @@ console.log(JSON.stringify({ status: callback.status, result: callback.result, e
     expect(JSON.parse(last)).toEqual({ status: 'succeeded', result: 6, errorIsClass: true, code: 'CALLBACK_NOT_FOUND', httpStatus: 404 });
   });
 
+  it('ships payload encryption: a worker with keys starts (its failure converter loads from the package) and the codec round-trips', async () => {
+    // Temporal loads the failure converter by path, with require(): it ships as CommonJS.
+    expect(packed.files.map((file) => file.path)).toContain('dist/client-sdk/codec/encoded-failure-converter.cjs');
+    await writeFile(
+      join(appDir, 'encrypted.js'),
+      `
+import { randomBytes } from 'node:crypto';
+import { AesGcmPayloadCodec, DelayCallbackClient } from '@delay-callback/client';
+const keys = 'k1=' + randomBytes(32).toString('base64');
+const client = new DelayCallbackClient({ app: ${JSON.stringify(uniqueName('encrypted-js'))}, serverUrl: process.env.SERVER_URL, temporal: { address: process.env.TEMPORAL_ADDRESS }, payloadEncryptionKeys: keys });
+client.define('noop', async () => true);
+await client.start();
+await client.stop();
+const codec = new AesGcmPayloadCodec(keys);
+const [stored] = await codec.encode([{ metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode('"secret"') }]);
+const [read] = await codec.decode([stored]);
+const bad = (() => { try { new DelayCallbackClient({ app: 'x', serverUrl: 'http://127.0.0.1:1', payloadEncryptionKeys: 'k1=c2hvcnQ=' }); } catch (err) { return err.code; } })();
+console.log(JSON.stringify({ started: true, hidden: !new TextDecoder().decode(stored.data).includes('secret'), read: new TextDecoder().decode(read.data), bad }));
+`,
+    );
+    const { stdout } = await run(process.execPath, ['encrypted.js'], {
+      cwd: appDir,
+      env: { ...process.env, SERVER_URL: stack.baseUrl, TEMPORAL_ADDRESS: stack.config.temporal.address },
+      timeout: 60_000,
+    });
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ started: true, hidden: true, read: '"secret"', bad: 'INVALID_CONFIGURATION' });
+  });
+
   it('type-checks a TypeScript application against its declarations, which then connects by the TEMPORAL_* variables alone', async () => {
     const app = uniqueName('typed');
     await writeFile(

@@ -1,14 +1,19 @@
 /**
  * The Temporal Web UI, through a real browser: `links.webUi` of a callback opens its
- * workflow page, which shows the workflow id and its status. Debian's Chromium,
+ * workflow page, which shows the workflow id and its status; with payload encryption on, a
+ * dev server started with `--ui-codec-endpoint` shows the decoded input through the
+ * facade's codec server. Debian's Chromium,
  * driven by playwright-core. With CI=true a missing browser fails the test; on a
  * laptop without Chromium it is skipped with a loud message.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import getPort from 'get-port';
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startTemporalDevServer, type TemporalDevServer } from '../../scripts/lib/temporal-dev-server.js';
 import { callbackWorkflowId } from '../../workflows/contract.js';
 import { waitForStatus } from '../helpers/recorder.js';
 import { startTestStack, uniqueName, type TestStack } from '../helpers/stack.js';
@@ -77,5 +82,54 @@ describe.skipIf(!available && process.env.CI !== 'true')('Temporal Web UI', () =
     await page.screenshot({ path: await screenshotPath('web-ui-app-list.png') });
     await page.close();
     await client.unregister(uid);
+  });
+});
+
+describe.skipIf(!available && process.env.CI !== 'true')('Temporal Web UI with payload encryption', () => {
+  let server: TemporalDevServer;
+  let encrypted: TestStack;
+
+  beforeAll(async () => {
+    if (!available) return;
+    // A dev server of its own, told where the codec server will listen (as npm run dev does).
+    const port = await getPort({ host: '127.0.0.1' });
+    server = await startTemporalDevServer({ binaryPath: inject('temporalBinary'), stdio: 'ignore', uiCodecEndpoint: `http://127.0.0.1:${port}/codec` });
+    encrypted = await startTestStack({
+      port,
+      env: {
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_UI_URL: server.uiUrl,
+        PAYLOAD_ENCRYPTION_KEYS: `ui=${randomBytes(32).toString('base64')}`,
+      },
+    });
+  }, 180_000);
+  afterAll(async () => {
+    await encrypted?.close();
+    await server?.stop();
+  });
+
+  it('shows the decoded input of an encrypted callback, through the codec endpoint', async () => {
+    expect(available, `${CHROMIUM} is required with CI=true`).toBe(true);
+    const secret = `decoded-by-codec-${randomBytes(4).toString('hex')}`;
+    const client = encrypted.client(uniqueName('webui-codec'));
+    client.define('greet', async () => ({ reply: `${secret}-result` }));
+    await client.start();
+    const { uid } = await client.register({ alias: 'greet', args: [secret], delaySeconds: 0 });
+    const done = await waitForStatus(client, uid, 'succeeded');
+    const stored = await encrypted.temporal.workflowService.getWorkflowExecutionHistory({
+      namespace: 'default',
+      execution: { workflowId: callbackWorkflowId(client.app, uid) },
+    });
+    // Temporal holds ciphertext: whatever the page shows in clear, the codec server decoded.
+    expect(Buffer.from(JSON.stringify(stored.history)).includes(secret)).toBe(false);
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
+    await page.goto(done.links.webUi, { waitUntil: 'domcontentloaded' });
+    await page.getByText(secret).first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('body').innerText()).toContain(secret);
+    await page.screenshot({ path: await screenshotPath('web-ui-decoded-input.png') });
+    await page.close();
+    const decodes = await encrypted.metrics.registry.getSingleMetricAsString('delay_callback_http_request_duration_seconds');
+    expect(decodes).toMatch(/_count\{[^}]*route="\/codec\/decode"[^}]*status_code="200"[^}]*\} [1-9]/);
   });
 });

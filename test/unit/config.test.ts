@@ -141,7 +141,27 @@ const BAD_VALUES: Record<string, Array<{ value: string; says?: RegExp; extra?: R
   WEBHOOK_ALLOWED_CIDRS: [{ value: 'localhost', says: /localhost/ }, { value: '10.0.0.1/8', says: /10\.0\.0\.0\/8/ }],
   WEBHOOK_MAX_RESPONSE_BYTES: [{ value: '0' }, { value: '64KiB' }],
   WEBHOOK_MAX_CONCURRENT_DELIVERIES: [{ value: '0' }],
+  PAYLOAD_ENCRYPTION_KEYS: [
+    { value: 'k1', says: /entry 1 is not <keyId>=<base64 key>/ },
+    { value: `k1=${key(16)}`, says: /16 bytes; AES-256 needs exactly 32/ },
+    { value: `k1=${key(32)},k1=${key(32, 2)}`, says: /key id "k1" twice/ },
+    { value: `bad id=${key(32)}`, says: /entry 1/ },
+    { value: 'k1=not base64!', says: /entry 1 \(key id "k1"\) is not base64/ },
+    { value: `k1=${key(32)},`, says: /empty entry 2/ },
+    { value: ' , ', says: /no key/ },
+  ],
+  OTEL_TRACES_EXPORTER: [{ value: 'jaeger', says: /otlp, console, zipkin, none/ }, { value: 'otlp,prometheus', says: /prometheus/ }],
+  OTEL_EXPORTER_OTLP_ENDPOINT: [{ value: 'collector:4318' }, { value: 'grpc://collector:4317' }],
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: [{ value: 'not a url' }],
+  OTEL_EXPORTER_OTLP_PROTOCOL: [{ value: 'udp', says: /grpc/ }],
+  OTEL_SERVICE_NAME: [{ value: 'x'.repeat(256) }],
+  OTEL_SDK_DISABLED: [{ value: 'maybe', says: /true or false/ }],
 };
+
+/** Base64 of `bytes` bytes, all `fill`. */
+function key(bytes: number, fill = 1): string {
+  return Buffer.alloc(bytes, fill).toString('base64');
+}
 
 describe('a bad value stops start-up, naming the variable', () => {
   it('has a bad-value case for every variable the service reads', () => {
@@ -184,6 +204,9 @@ describe('a bad value stops start-up, naming the variable', () => {
       ['REDIS_URL', 'http://:hunter2secret@127.0.0.1:6379'],
       ['WEBHOOK_SIGNING_SECRETS', 'orders=whsec_secretsecretsecret'],
       ['WEBHOOK_SIGNING_SECRETS', 'secretsecret=whsec_x=,orders'],
+      ['PAYLOAD_ENCRYPTION_KEYS', 'k1=secretsecretsecretsecretsecretsecretsecretsecret'],
+      ['PAYLOAD_ENCRYPTION_KEYS', 'k1=secret!secret'],
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector://user:secret@host:4318'],
     ] as const) {
       const err = configError({ [name]: value });
       expect(err.message).not.toContain('secret');
@@ -238,6 +261,30 @@ describe('what good values turn into', () => {
     for (const printed of [JSON.stringify(config), inspect(config, { depth: 20 })]) {
       for (const secret of [a, b, c]) expect(printed).not.toContain(secret.slice(6, 30));
     }
+  });
+
+  it('reads payload encryption keys in order (the first encrypts), standard or URL-safe base64, and never prints one', () => {
+    const [a, b] = [Buffer.alloc(32, 0xfb), Buffer.alloc(32, 0x07)];
+    const config = loadConfig({ PAYLOAD_ENCRYPTION_KEYS: ` 2026-06=${a.toString('base64url')} , 2025.k_1=${b.toString('base64')}` });
+    expect(config.payloadEncryptionKeys?.map((k) => k.id)).toEqual(['2026-06', '2025.k_1']);
+    expect(config.payloadEncryptionKeys?.map((k) => Buffer.from(k.key))).toEqual([a, b]);
+    expect(loadConfig({}).payloadEncryptionKeys).toBeUndefined();
+    for (const printed of [JSON.stringify(config), inspect(config, { depth: 20, showHidden: true })]) {
+      for (const secret of [a, b]) {
+        expect(printed).not.toContain(secret.toString('base64').slice(0, 20));
+        expect(printed).not.toContain(secret.toString('base64url').slice(0, 20));
+      }
+    }
+  });
+
+  it('turns tracing on with an exporter or an OTLP endpoint, off by default, by `none` or by OTEL_SDK_DISABLED', () => {
+    expect(loadConfig({}).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_TRACES_EXPORTER: 'otlp' }).tracing).toEqual({ serviceName: 'delay-callback' });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SERVICE_NAME: 'dc-eu' }).tracing).toEqual({ serviceName: 'dc-eu' });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector.example/v1/traces' }).tracing).toBeDefined();
+    expect(loadConfig({ OTEL_TRACES_EXPORTER: 'console, otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).tracing).toBeDefined();
+    expect(loadConfig({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
   });
 
   it('reads durations and switches', () => {
