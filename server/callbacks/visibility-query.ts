@@ -88,11 +88,11 @@ export function overdueQuery(app: string, now: number, graceMs: number): string 
 /** Callbacks (of `app`, or of every app) whose trigger time has passed and whose first attempt has not started. */
 export function dueQuery(app: string | undefined, now: number): string {
   return [
-    `WorkflowType = '${WORKFLOW_TYPE}'`,
-    ...(app === undefined ? [] : [`CallbackApp = '${app}'`]),
+    `WorkflowType = ${literal(WORKFLOW_TYPE)}`,
+    ...(app === undefined ? [] : [`CallbackApp = ${literal(app, 'path.app')}`]),
     `ExecutionStatus = 'Running'`,
     `CallbackStatus = 'scheduled'`,
-    `CallbackTriggerAt <= '${new Date(now).toISOString()}'`,
+    `CallbackTriggerAt <= ${literal(new Date(now).toISOString())}`,
   ].join(' AND ');
 }
 

@@ -17,7 +17,7 @@ import { temporalScheduleId } from '../../workflows/schedule-fire.js';
 import { GRPC_INVALID_ARGUMENT, hasGrpcCode } from '../callbacks/dependency-calls.js';
 import type { LinkSettings } from '../callbacks/links.js';
 import type { CallbackVisibility } from '../callbacks/visibility.js';
-import { decodePageToken, encodePageToken } from '../callbacks/visibility-query.js';
+import { decodePageToken, encodePageToken, literal } from '../callbacks/visibility-query.js';
 import { ServiceError, scheduleNotFound, validationError } from '../errors.js';
 import type { ScheduleBody, SchedulePage, SchedulePatchBody, ScheduleView } from '../../shared/schemas/schedules.js';
 import { definitionOf, fingerprintOf, patchedDefinition, scheduleIdOf, type ScheduleLimits } from './definition.js';
@@ -201,9 +201,9 @@ export class ScheduleService {
   }
 }
 
-/** The app's schedules in visibility (app names are pattern-checked). */
+/** The app's schedules in visibility (the literal escapes itself, whatever the route checked). */
 function appQuery(app: string): string {
-  return `${searchAttributes.app.name} = '${app}'`;
+  return `${searchAttributes.app.name} = ${literal(app, 'path.app')}`;
 }
 
 /**
