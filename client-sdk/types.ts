@@ -25,9 +25,11 @@ export interface CallbackSummary {
 }
 
 /** What `get` answers. */
-export type Callback<Args = unknown, Result = unknown> = Omit<CallbackState, 'args' | 'result'> & {
+export type Callback<Args = unknown, Result = unknown> = Omit<CallbackState, 'args' | 'result' | 'pendingAttempt'> & {
   args: Args;
   result: Result | null;
+  /** Its attempt waits in the app's task queue: no worker of the app has taken it yet. */
+  waitingForWorker: boolean;
   links: CallbackLinks;
 };
 

@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { attemptRpcFor } from '../activities/attempt-rpc.js';
 import { createCallbackActivities, type AttemptReport, type CallbackHandler } from '../activities/invoke-callback.js';
 import { appTaskQueue } from '../workflows/contract.js';
 import type { DelayCallbackClientOptions } from './types.js';
@@ -18,6 +19,13 @@ export interface AppWorkerOptions {
   identity: string;
   onAttempt?: (report: AttemptReport) => void;
 }
+
+/**
+ * Longest spacing of the heartbeats the SDK's core sends for a running handler: a workflow asking the
+ * attempt to stand down learns within about this long that the handler had started (its update
+ * answers CALLBACK_RUNNING). Each heartbeat sent is one write in Temporal, for handlers running longer.
+ */
+export const HEARTBEAT_THROTTLE_MS = 2_000;
 
 export function defaultIdentity(app: string): string {
   return `${app}@${hostname()}:${process.pid}`;
@@ -38,12 +46,18 @@ export class AppWorker {
       apiKey: options.temporal.apiKey,
     });
     try {
+      const namespace = options.temporal.namespace ?? 'default';
       const worker = await Worker.create({
         connection,
-        namespace: options.temporal.namespace ?? 'default',
+        namespace,
         taskQueue: appTaskQueue(options.app),
-        activities: createCallbackActivities({ handlers: options.handlers, onAttempt: options.onAttempt }),
+        activities: createCallbackActivities({
+          handlers: options.handlers,
+          onAttempt: options.onAttempt,
+          rpc: attemptRpcFor(connection, namespace, options.identity),
+        }),
         identity: options.identity,
+        maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
         maxConcurrentActivityTaskExecutions: options.maxConcurrentHandlers,
         shutdownGraceTime: options.shutdownGraceTimeMs,
       });

@@ -87,6 +87,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     links,
     limits: { maxArgsBytes: config.maxArgsBytes, maxHorizonSeconds: config.maxHorizonSeconds },
     dependencyTimeoutMs: config.dependencyTimeoutMs,
+    dispatch: config.dispatch,
     now: deps.now,
     onEvent: (event) => {
       if (event.type === 'registered') deps.metrics.registrations.inc({ app: event.app, replayed: String(event.replayed) });

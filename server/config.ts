@@ -4,6 +4,7 @@
  * The table below is also the source of the table in docs/configuration.md.
  */
 import { readFileSync } from 'node:fs';
+import { MAX_DISPATCH_LEAD_MS } from '../workflows/contract.js';
 import { APP_NAME_PATTERN } from './schemas/common.js';
 
 export interface TemporalTlsConfig {
@@ -38,8 +39,17 @@ export interface Config {
   worker: { maxCachedWorkflows: number; maxConcurrentWorkflowTasks: number };
   /** Bound on every call to Temporal or Redis made for a request; past it the answer is 503. */
   dependencyTimeoutMs: number;
+  /** How attempts reach the app's workers (carried in each registration's workflow input). */
+  dispatch: DispatchSettings;
   /** Public base URL of this API, for `links.self`; relative links when unset. */
   publicUrl?: string;
+}
+
+export interface DispatchSettings {
+  /** An attempt is dispatched this long before its due time; the app's worker holds it until then. 0: at the due time. */
+  leadMs: number;
+  /** Deliveries of one attempt after the first when its worker is lost, before the attempt fails with WORKER_LOST. */
+  workerLossRedeliveries: number;
 }
 
 export class ConfigError extends Error {
@@ -85,6 +95,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'WORKER_MAX_CACHED_WORKFLOWS', default: '1000', description: 'Sticky cache size of the service worker (sleeping callbacks are evicted, not pinned).' },
   { name: 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', default: '100', description: 'Workflow tasks the service worker runs at once.' },
   { name: 'DEPENDENCY_TIMEOUT_MS', default: '5000', description: 'Bound on each Temporal/Redis call made for a request; past it the answer is 503.' },
+  { name: 'DISPATCH_LEAD_MS', default: '1500', description: 'Pre-dispatch: an attempt goes to the app\'s worker this long before it is due and starts on the due millisecond of the worker\'s clock (0 to 5000; 0 turns it off).' },
+  { name: 'WORKER_LOSS_REDELIVERIES', default: '3', description: 'Deliveries of one attempt after the first when its worker is lost (heartbeat timeout, shutdown); then the attempt fails with `WORKER_LOST` (0 to 100).' },
   { name: 'PUBLIC_URL', description: 'Public base URL of the API for absolute `links.self`; relative links when unset.' },
   { name: 'DELAY_CALLBACK_TOOLS_DIR', default: '~/.cache/delay-callback', description: 'Scripts only: where the built Temporal CLI is cached.' },
   { name: 'TEMPORAL_CLI_PATH', description: 'Scripts only: a `temporal` binary to use instead of building one.' },
@@ -196,6 +208,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentWorkflowTasks: integer('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 2, 10_000),
     },
     dependencyTimeoutMs: integer('DEPENDENCY_TIMEOUT_MS', 100, 120_000),
+    dispatch: {
+      leadMs: integer('DISPATCH_LEAD_MS', 0, MAX_DISPATCH_LEAD_MS),
+      workerLossRedeliveries: integer('WORKER_LOSS_REDELIVERIES', 0, 100),
+    },
     publicUrl: read('PUBLIC_URL') === undefined ? undefined : url('PUBLIC_URL', ['http:', 'https:']),
   };
 }

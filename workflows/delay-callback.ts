@@ -1,91 +1,98 @@
 /**
  * `delayCallback`: one registration, one workflow.
  *
- * Sleeps on a durable timer until the trigger time, then runs the callback
- * activity on the application's task queue. Business attempts (the callback's
- * retry strategy) are driven here, with a durable sleep between them, so the
- * exact backoff formulas, the `retrying` status, `nextAttemptAt` and
- * cancellation during a retry wait are all plain workflow state. Temporal's own
- * activity retries only cover infrastructure failures (a worker that died
- * mid-attempt) and never consume an attempt.
+ * Inputs without a `version` (workflows started before version 2) run the frozen
+ * version-1 body in workflows/legacy/: the input decides, deterministically, so no
+ * patch marker is needed. Version 2, below:
+ *
+ * - Waits (Temporal's start delay, then durable timers) until `dispatchLeadMs`
+ *   before the due time, then dispatches the attempt carrying the exact due time;
+ *   the app's worker holds it and starts the handler on the due millisecond of its
+ *   own clock (workflows/attempt.ts, docs/activity-contract.md).
+ * - Business attempts (the retry strategy) are driven here, with a durable wait
+ *   between them: exact backoff, `retrying`, `nextAttemptAt`, cancel and
+ *   reschedule while waiting. Temporal's activity retries only redeliver an
+ *   attempt whose worker was lost, `workerLossRedeliveries` times at most.
+ * - Cancel and reschedule while an attempt is dispatched ask it to stand down and
+ *   answer once the outcome is known: done if its handler had not started,
+ *   CALLBACK_RUNNING if it had.
+ * - Continues as new at safe points (waiting, no update running) before the
+ *   history grows too long, carrying the whole state.
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  TimeoutFailure,
+  allHandlersFinished,
   condition,
+  continueAsNew,
   isCancellation,
-  proxyActivities,
   proxySinks,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { AttemptDispatch, attemptActivity, attemptSettings, type DispatchOutcome } from './attempt.js';
+import { RunBudget } from './continue-as-new.js';
 import {
-  ATTEMPT_ERROR_CODES,
   ATTEMPT_HISTORY_LIMIT,
   CALLBACK_FAILED,
   CALLBACK_FINISHED,
   CALLBACK_RUNNING,
-  appTaskQueue,
+  attemptStartedSignal,
   cancelSignal,
   cancelUpdate,
   registeredState,
   rescheduleUpdate,
   searchAttributes,
   stateQuery,
-  type AttemptError,
-  type AttemptErrorCode,
-  type AttemptFailureDetails,
-  type CallbackActivities,
   type CallbackSinks,
   type CallbackState,
   type CallbackStatus,
   type DelayCallbackInput,
-  type InvokeCallbackResult,
 } from './contract.js';
+import { delayCallbackV1 } from './legacy/delay-callback-v1.js';
 import { delayBeforeRetrySeconds } from './retry-schedule.js';
 
-/** The SDK worker heartbeats well within this while a handler runs; a dead worker is noticed after it. */
-export const ATTEMPT_HEARTBEAT_TIMEOUT_SECONDS = 10;
-/** The SDK worker enforces `attemptTimeoutSeconds` itself; Temporal's start-to-close is a backstop after this grace. */
-export const ATTEMPT_TIMEOUT_GRACE_SECONDS = 10;
-
 const { callbackMetrics } = proxySinks<CallbackSinks>();
+
+/** Dispatch this close to the planned moment at once instead of starting a timer (the worker waits anyway). */
+const DISPATCH_SLACK_MS = 50;
 
 const nowIso = (): string => new Date(Date.now()).toISOString();
 
 export async function delayCallback(input: DelayCallbackInput): Promise<CallbackState> {
-  const state: CallbackState = registeredState(input);
-  /** When the current wait (for the trigger or the next retry) ends, epoch ms. */
-  let wakeAt = Date.parse(input.triggerAt);
-  /** An operator's cancel signal arrived during an attempt: no further retries. */
-  let stopRetrying = false;
-  /** The CallbackStatus search attribute as last written (set at start by the facade). */
-  let publishedStatus: CallbackStatus = 'scheduled';
+  if (input.version === undefined || input.version < 2) return delayCallbackV1(input);
+  return delayCallbackV2(input);
+}
 
-  const { invokeCallback } = proxyActivities<CallbackActivities>({
-    taskQueue: appTaskQueue(input.app),
-    startToCloseTimeout: `${input.attemptTimeoutSeconds + ATTEMPT_TIMEOUT_GRACE_SECONDS}s`,
-    heartbeatTimeout: `${ATTEMPT_HEARTBEAT_TIMEOUT_SECONDS}s`,
-    // No schedule-to-start limit: with every worker of the app down, the attempt waits in the queue.
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '30s',
-      // maximumAttempts unset: unlimited, so an attempt outlives any outage of the app's workers.
-      nonRetryableErrorTypes: [...ATTEMPT_ERROR_CODES, 'TemporalTimeout:StartToClose'],
-    },
-  });
+async function delayCallbackV2(input: DelayCallbackInput): Promise<CallbackState> {
+  const settings = attemptSettings(input);
+  const invokeCallback = attemptActivity(input.app, settings);
+  const state: CallbackState = registeredState(input);
+  /** When the current wait (for the trigger or the next retry) ends: the next attempt's due time, epoch ms. */
+  let wakeAt = input.continued?.wakeAt ?? Date.parse(input.triggerAt);
+  /** The CallbackStatus search attribute as last written (set at start by the facade). */
+  let publishedStatus: CallbackStatus = input.continued?.publishedStatus ?? 'scheduled';
+  /** An operator's cancel signal arrived while a handler ran: no further retries. */
+  let stopRetrying = false;
+  /** The attempt dispatched to the app's worker, while its outcome is awaited. */
+  let inFlight: AttemptDispatch | undefined;
+  const budget = new RunBudget();
+  const continueAsNewDue = (): boolean => budget.continueAsNewDue();
+  /** Waits for every running update to answer; not cancellable, so it works in a cancelled workflow too. */
+  const handlersFinished = (): Promise<void> => CancellationScope.nonCancellable(() => condition(allHandlersFinished));
 
   const isWaiting = (): boolean => state.status === 'scheduled' || state.status === 'retrying';
 
-  /** Moves the status and keeps the search attribute current, writing only real changes. */
-  function setStatus(status: CallbackStatus): void {
-    state.status = status;
+  /** Keeps the search attribute current, writing only real changes. */
+  function publish(status: CallbackStatus): void {
     if (publishedStatus === status) return;
     publishedStatus = status;
     upsertSearchAttributes([{ key: searchAttributes.status, value: status }]);
+  }
+
+  function setStatus(status: CallbackStatus): void {
+    state.status = status;
+    publish(status);
   }
 
   function cancel(): void {
@@ -94,46 +101,91 @@ export async function delayCallback(input: DelayCallbackInput): Promise<Callback
     state.completedAt = nowIso();
   }
 
-  /** Rejects an update unless the callback is waiting (or, with `allowCancelled`, already cancelled). */
-  function assertWaiting(allowCancelled: boolean): void {
-    if (isWaiting() || (allowCancelled && state.status === 'cancelled')) return;
-    if (state.status === 'running') {
-      throw ApplicationFailure.nonRetryable('an attempt of this callback is in flight', CALLBACK_RUNNING);
+  /** Moves the wait: the trigger before the first attempt, the next attempt's time after a failed one. */
+  function moveWake(at: number): void {
+    wakeAt = at;
+    const iso = new Date(at).toISOString();
+    if (state.status === 'scheduled') {
+      state.triggerAt = iso;
+      upsertSearchAttributes([{ key: searchAttributes.triggerAt, value: new Date(at) }]);
+    } else {
+      state.nextAttemptAt = iso;
     }
-    throw ApplicationFailure.nonRetryable(`the callback has already ${state.status}`, CALLBACK_FINISHED, {
-      status: state.status,
-    });
+  }
+
+  const running = (): ApplicationFailure =>
+    ApplicationFailure.nonRetryable('an attempt of this callback is in flight', CALLBACK_RUNNING);
+  const finished = (status: CallbackStatus): ApplicationFailure =>
+    ApplicationFailure.nonRetryable(`the callback has already ${status}`, CALLBACK_FINISHED, { status });
+
+  /** An update may go on while waiting, or while a dispatched attempt's handler is not known to have started. */
+  function assertChangeable(allowCancelled: boolean): void {
+    if (inFlight) {
+      if (inFlight.handlerStarted) throw running();
+      return;
+    }
+    if (isWaiting() || (allowCancelled && state.status === 'cancelled')) return;
+    throw finished(state.status);
+  }
+
+  /** Asks the attempt in flight to stand down; resolves true if it did, false if its handler had started. */
+  async function standDown(dispatch: AttemptDispatch): Promise<boolean> {
+    dispatch.requestStandDown();
+    await condition(() => dispatch.settled || dispatch.handlerStarted);
+    return dispatch.stoodDown;
   }
 
   setHandler(stateQuery, () => state);
   setHandler(cancelSignal, () => {
-    if (isWaiting()) cancel();
-    else if (state.status === 'running') stopRetrying = true;
+    if (inFlight) {
+      if (inFlight.handlerStarted) stopRetrying = true;
+      else {
+        inFlight.intent.cancelBySignal = true;
+        inFlight.requestStandDown();
+      }
+    } else if (isWaiting()) cancel();
+  });
+  setHandler(attemptStartedSignal, ({ attempt }) => {
+    if (inFlight?.attempt !== attempt) return;
+    inFlight.handlerStarted = true;
+    if (state.pendingAttempt) state.pendingAttempt.handlerStarted = true;
   });
   setHandler(
     cancelUpdate,
-    (_request) => {
-      if (isWaiting()) cancel();
+    async (_request) => {
+      budget.countUpdate();
+      const dispatch = inFlight;
+      if (!dispatch) {
+        assertChangeable(true);
+        if (isWaiting()) cancel();
+        return state;
+      }
+      dispatch.intent.cancel = true;
+      if (!(await standDown(dispatch))) throw running();
       return state;
     },
-    { validator: (_request) => assertWaiting(true) },
+    { validator: (_request) => assertChangeable(true) },
   );
   setHandler(
     rescheduleUpdate,
-    ({ triggerAt }) => {
-      wakeAt = Date.parse(triggerAt);
-      const iso = new Date(wakeAt).toISOString();
-      if (state.status === 'scheduled') {
-        state.triggerAt = iso;
-        upsertSearchAttributes([{ key: searchAttributes.triggerAt, value: new Date(wakeAt) }]);
-      } else {
-        state.nextAttemptAt = iso;
+    async ({ triggerAt }) => {
+      budget.countUpdate();
+      const at = Date.parse(triggerAt);
+      const dispatch = inFlight;
+      if (!dispatch) {
+        assertChangeable(false);
+        moveWake(at);
+        return state;
       }
+      dispatch.intent.rescheduleTo = at;
+      if (!(await standDown(dispatch))) throw running();
+      // A cancel asked in the same window wins over the reschedule.
+      if (state.status === 'cancelled') throw finished('cancelled');
       return state;
     },
     {
       validator: ({ triggerAt }) => {
-        assertWaiting(false);
+        assertChangeable(false);
         if (!Number.isFinite(Date.parse(triggerAt))) {
           throw ApplicationFailure.nonRetryable(`triggerAt "${triggerAt}" is not a time`, 'INVALID_TRIGGER_AT');
         }
@@ -141,14 +193,19 @@ export async function delayCallback(input: DelayCallbackInput): Promise<Callback
     },
   );
 
-  /** Sleeps until `wakeAt`, following reschedules; returns early when cancelled. */
-  async function sleepUntilWake(): Promise<void> {
+  /**
+   * Waits until the attempt is to be dispatched (`dispatchLeadMs` before `wakeAt`), following
+   * reschedules; returns early when cancelled. While waiting is the one safe point to continue as new.
+   */
+  async function waitForDispatch(): Promise<void> {
     while (isWaiting()) {
+      if (continueAsNewDue()) await continueAsNewHere();
+      if (!isWaiting()) return;
       const target = wakeAt;
-      const remaining = target - Date.now();
-      if (remaining <= 0) return;
+      const remaining = target - settings.leadMs - Date.now();
+      if (remaining <= DISPATCH_SLACK_MS) return;
       try {
-        await condition(() => wakeAt !== target || !isWaiting(), remaining);
+        await condition(() => wakeAt !== target || !isWaiting() || continueAsNewDue(), remaining);
       } catch (err) {
         // A cancellation request from the Web UI or `temporal workflow cancel` while waiting.
         if (isCancellation(err)) cancel();
@@ -157,34 +214,90 @@ export async function delayCallback(input: DelayCallbackInput): Promise<Callback
     }
   }
 
-  function finish(status: CallbackStatus): void {
+  /** Hands the whole state to a new run of this workflow (same id), once no update is running. */
+  async function continueAsNewHere(): Promise<void> {
+    await handlersFinished();
+    if (!isWaiting()) return;
+    // The args travel once, in the input; search attributes and memo are copied by Temporal.
+    await continueAsNew<typeof delayCallback>({
+      ...input,
+      continued: { state: { ...state, args: undefined, pendingAttempt: null }, wakeAt, publishedStatus },
+    });
+  }
+
+  /** Dispatches attempt `attempt` due at `dueAt` and applies what a stand-down asked for. */
+  async function dispatchAttempt(attempt: number, dueAt: number): Promise<DispatchOutcome> {
+    const dispatch = new AttemptDispatch(attempt, dueAt);
+    inFlight = dispatch;
+    state.pendingAttempt = { attempt, dueAt: new Date(dueAt).toISOString(), handlerStarted: false };
+    // The first attempt writes no status: visibility tells `running` from `scheduled` by the trigger time.
+    if (attempt > 1) publish('running');
+    const outcome = await dispatch.run(() =>
+      invokeCallback({
+        app: state.app,
+        uid: state.uid,
+        alias: state.alias,
+        args: state.args,
+        attempt,
+        triggerAt: state.triggerAt,
+        firedAt: state.firedAt,
+        attemptTimeoutSeconds: state.attemptTimeoutSeconds,
+        dueAt,
+      }),
+    );
+    inFlight = undefined;
+    state.pendingAttempt = null;
+    if (outcome.kind === 'stood-down') {
+      dispatch.stoodDown = true;
+      const { intent } = dispatch;
+      if (intent.cancel || intent.cancelBySignal || CancellationScope.current().consideredCancelled) cancel();
+      else if (intent.rescheduleTo !== undefined) moveWake(intent.rescheduleTo);
+      if (isWaiting()) publish(state.status);
+    } else if (dispatch.intent.cancelBySignal) {
+      stopRetrying = true;
+    }
+    dispatch.settled = true;
+    return outcome;
+  }
+
+  function recordAttempt(attempt: number, outcome: Extract<DispatchOutcome, { kind: 'made' }>): void {
+    state.attempts = attempt;
+    if (attempt === 1) {
+      state.firedAt = outcome.startedAt;
+      state.latenessMs = Math.max(0, Date.parse(outcome.startedAt) - Date.parse(state.triggerAt));
+      callbackMetrics.fired(state.app, state.latenessMs);
+    }
+    state.attemptHistory.push({ attempt, startedAt: outcome.startedAt, finishedAt: nowIso(), error: outcome.error });
+    if (state.attemptHistory.length > ATTEMPT_HISTORY_LIMIT) state.attemptHistory.shift();
+    callbackMetrics.attemptFinished(state.app, outcome.error?.code ?? 'succeeded');
+  }
+
+  /** Ends the run in `status` once every update has answered. */
+  async function finish(status: CallbackStatus): Promise<void> {
+    await handlersFinished();
     state.completedAt ??= nowIso();
     state.nextAttemptAt = null;
     setStatus(status);
     callbackMetrics.finished(state.app, status);
   }
 
-  await sleepUntilWake();
-  for (let attempt = 1; state.status !== 'cancelled'; attempt++) {
-    state.attempts = attempt;
-    state.nextAttemptAt = null;
-    setStatus('running');
-    const outcome = await runAttempt(attempt);
+  for (;;) {
+    await waitForDispatch();
+    if (!isWaiting()) break;
+    const attempt = state.attempts + 1;
+    const outcome = await dispatchAttempt(attempt, wakeAt);
+    // Stood down: cancelled, or waiting again (rescheduled). Cut by a lost worker: the same attempt again.
+    if (outcome.kind !== 'made') continue;
     recordAttempt(attempt, outcome);
-
     if (!outcome.error) {
       state.result = outcome.result ?? null;
-      finish('succeeded');
+      await finish('succeeded');
       return state;
     }
     state.lastError = outcome.error;
-    const cancelRequested = stopRetrying || CancellationScope.current().consideredCancelled;
-    if (cancelRequested) {
-      finish('cancelled');
-      return state;
-    }
+    if (stopRetrying || CancellationScope.current().consideredCancelled) break;
     if (attempt >= state.retry.maxAttempts) {
-      finish('failed');
+      await finish('failed');
       throw ApplicationFailure.create({
         type: CALLBACK_FAILED,
         nonRetryable: true,
@@ -195,76 +308,8 @@ export async function delayCallback(input: DelayCallbackInput): Promise<Callback
     wakeAt = Date.now() + delayBeforeRetrySeconds(state.retry, attempt) * 1000;
     state.nextAttemptAt = new Date(wakeAt).toISOString();
     setStatus('retrying');
-    await sleepUntilWake();
   }
-  finish('cancelled');
+  if (state.status !== 'cancelled') cancel();
+  await finish('cancelled');
   return state;
-
-  async function runAttempt(attempt: number): Promise<AttemptOutcome> {
-    const scheduledAt = Date.now();
-    try {
-      // An attempt, once started, runs to its end: cancellation applies between attempts.
-      const done: InvokeCallbackResult = await CancellationScope.nonCancellable(() =>
-        invokeCallback({
-          app: state.app,
-          uid: state.uid,
-          alias: state.alias,
-          args: state.args,
-          attempt,
-          triggerAt: state.triggerAt,
-          firedAt: state.firedAt,
-          attemptTimeoutSeconds: state.attemptTimeoutSeconds,
-        }),
-      );
-      return { startedAt: done.startedAt, result: done.result, error: null };
-    } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
-      return toAttemptOutcome(err, scheduledAt, state.attemptTimeoutSeconds);
-    }
-  }
-
-  function recordAttempt(attempt: number, outcome: AttemptOutcome): void {
-    const finishedAt = nowIso();
-    if (attempt === 1) {
-      state.firedAt = outcome.startedAt;
-      state.latenessMs = Math.max(0, Date.parse(outcome.startedAt) - Date.parse(state.triggerAt));
-      callbackMetrics.fired(state.app, state.latenessMs);
-    }
-    state.attemptHistory.push({ attempt, startedAt: outcome.startedAt, finishedAt, error: outcome.error });
-    if (state.attemptHistory.length > ATTEMPT_HISTORY_LIMIT) state.attemptHistory.shift();
-    callbackMetrics.attemptFinished(state.app, outcome.error?.code ?? 'succeeded');
-  }
-}
-
-interface AttemptOutcome {
-  startedAt: string;
-  result?: unknown;
-  error: AttemptError | null;
-}
-
-function toAttemptOutcome(err: ActivityFailure, scheduledAt: number, attemptTimeoutSeconds: number): AttemptOutcome {
-  const cause = err.cause;
-  if (cause instanceof ApplicationFailure && isAttemptErrorCode(cause.type)) {
-    const details = cause.details?.[0] as AttemptFailureDetails | undefined;
-    return {
-      startedAt: details?.startedAt ?? new Date(scheduledAt).toISOString(),
-      error: { code: cause.type, message: cause.message },
-    };
-  }
-  if (cause instanceof TimeoutFailure) {
-    // The backstop start-to-close timeout: the worker did not enforce the attempt timeout itself.
-    const startedAt = Math.max(scheduledAt, Date.now() - (attemptTimeoutSeconds + ATTEMPT_TIMEOUT_GRACE_SECONDS) * 1000);
-    return {
-      startedAt: new Date(startedAt).toISOString(),
-      error: { code: 'ATTEMPT_TIMEOUT', message: `the attempt did not finish within ${attemptTimeoutSeconds} s` },
-    };
-  }
-  return {
-    startedAt: new Date(scheduledAt).toISOString(),
-    error: { code: 'HANDLER_FAILED', message: cause?.message ?? err.message },
-  };
-}
-
-function isAttemptErrorCode(type: string | null | undefined): type is AttemptErrorCode {
-  return (ATTEMPT_ERROR_CODES as readonly string[]).includes(type ?? '');
 }

@@ -9,9 +9,11 @@ import { stringify } from 'safe-stable-stringify';
 import {
   DEFAULT_ATTEMPT_TIMEOUT_SECONDS,
   DEFAULT_RETRY,
+  WORKFLOW_VERSION,
   type DelayCallbackInput,
   type RetryStrategy,
 } from '../../workflows/contract.js';
+import type { DispatchSettings } from '../config.js';
 import { ServiceError, validationError } from '../errors.js';
 import type { RegisterBody, RescheduleBody } from '../schemas/callbacks.js';
 
@@ -28,12 +30,16 @@ export interface Registration {
 
 export const MAX_ARGS_DEPTH = 32;
 
+/** Pre-dispatch off, three redeliveries: what a registration carries when no settings are given (tests). */
+export const DEFAULT_DISPATCH: DispatchSettings = { leadMs: 0, workerLossRedeliveries: 3 };
+
 export function buildRegistration(
   app: string,
   body: RegisterBody,
   headerKey: string | undefined,
   limits: RegistrationLimits,
   now: number,
+  dispatch: DispatchSettings = DEFAULT_DISPATCH,
 ): Registration {
   if (body.idempotencyKey !== undefined && headerKey !== undefined && body.idempotencyKey !== headerKey) {
     throw validationError('body.idempotencyKey', 'differs from the Idempotency-Key header; send one or make them equal');
@@ -55,6 +61,9 @@ export function buildRegistration(
       createdAt: new Date(now).toISOString(),
       retry: resolveRetry(body.retry, limits.maxHorizonSeconds),
       attemptTimeoutSeconds: body.attemptTimeoutSeconds ?? DEFAULT_ATTEMPT_TIMEOUT_SECONDS,
+      version: WORKFLOW_VERSION,
+      dispatchLeadMs: dispatch.leadMs,
+      workerLossRedeliveries: dispatch.workerLossRedeliveries,
     },
     idempotency: key === undefined || fingerprint === undefined ? undefined : { key, fingerprint },
   };

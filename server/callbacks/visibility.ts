@@ -15,7 +15,8 @@ import {
 import { validationError } from '../errors.js';
 import { GRPC_INVALID_ARGUMENT, hasGrpcCode } from './dependency-calls.js';
 import { callbackLinks, workflowListUiUrl, type LinkSettings } from './links.js';
-import { appUiQuery, decodePageToken, encodePageToken, listQuery, overdueQuery, statusCondition, type ListFilters } from './visibility-query.js';
+import { appUiQuery, decodePageToken, encodePageToken, listQuery, overdueQuery, pageTokenTime, statusCondition, type ListFilters } from './visibility-query.js';
+import { visibleStatus, waitingForWorker } from './presentation.js';
 import type { CallbackMemo } from './workflow-data.js';
 
 type RawExecution = temporal.api.workflow.v1.IWorkflowExecutionInfo;
@@ -67,7 +68,9 @@ export class CallbackVisibility {
   ) {}
 
   async list(app: string, filters: ListFilters, pageSize: number, pageToken: string | undefined): Promise<CallbackPage> {
-    const query = listQuery(app, filters);
+    // Statuses read by the time (`scheduled` past its trigger is `running`): every page as of the first.
+    const now = (pageToken === undefined ? undefined : pageTokenTime(pageToken)) ?? this.now();
+    const query = listQuery(app, filters, now);
     const nextPageToken = pageToken === undefined ? undefined : decodePageToken(query, pageToken);
     const response = await this.call(() =>
       this.client.workflowService.listWorkflowExecutions({ namespace: this.namespace, query, pageSize, nextPageToken }),
@@ -83,18 +86,19 @@ export class CallbackVisibility {
       // A redriven callback has an earlier run too: show the newest (listed first).
       if (seen.has(workflowId)) continue;
       seen.add(workflowId);
-      items.push(this.toItem(app, execution));
+      items.push(this.toItem(app, execution, now));
     }
-    const token = response.nextPageToken?.length ? encodePageToken(query, response.nextPageToken) : null;
+    const token = response.nextPageToken?.length ? encodePageToken(query, response.nextPageToken, now) : null;
     return { items, nextPageToken: token };
   }
 
   async stats(app: string, overdueGraceMs = OVERDUE_GRACE_MS): Promise<CallbackStats> {
     const base = listQuery(app);
+    const now = this.now();
     const counted = await Promise.all(
       CALLBACK_STATUSES.map(async (status) => {
         const response = await this.call(() =>
-          this.client.workflowService.countWorkflowExecutions({ namespace: this.namespace, query: `${base} AND ${statusCondition(status)}` }),
+          this.client.workflowService.countWorkflowExecutions({ namespace: this.namespace, query: `${base} AND ${statusCondition(status, now)}` }),
         );
         return [status, Number(response.count ?? 0)] as const;
       }),
@@ -118,25 +122,23 @@ export class CallbackVisibility {
     ]);
     // Visibility cannot sort by a custom attribute here: take the earliest trigger of what we scanned.
     const oldest = (page.executions ?? [])
-      .map((execution) => this.toItem(app, execution))
+      .map((execution) => this.toItem(app, execution, now))
       .sort((a, b) => Date.parse(a.triggerAt) - Date.parse(b.triggerAt))[0];
     const result = { count: Number(count.count ?? 0), oldest: null as OverdueCallback | null, graceSeconds: graceMs / 1000 };
     if (!oldest) return result;
     const description = await this.call(() => this.client.workflow.getHandle(callbackWorkflowId(app, oldest.uid)).describe());
-    const pending = description.raw.pendingActivities ?? [];
-    const waitingForWorker = oldest.status === 'running' && pending.some((activity) => !activity.lastStartedTime);
     result.oldest = {
       uid: oldest.uid,
       status: oldest.status,
       triggerAt: oldest.triggerAt,
       overdueMs: now - Date.parse(oldest.triggerAt),
-      waitingForWorker,
+      waitingForWorker: waitingForWorker(description, this.now()),
       links: oldest.links,
     };
     return result;
   }
 
-  private toItem(app: string, execution: RawExecution): CallbackListItem {
+  private toItem(app: string, execution: RawExecution, now: number): CallbackListItem {
     const workflowId = execution.execution?.workflowId ?? '';
     const uid = workflowId.slice(callbackWorkflowId(app, '').length);
     const attributes = execution.searchAttributes?.indexedFields ?? {};
@@ -148,21 +150,28 @@ export class CallbackVisibility {
       const payload = execution.memo?.fields?.[name];
       return payload ? defaultPayloadConverter.fromPayload<string>(payload) : undefined;
     };
-    const closedAbnormally = [4, 5, 7].includes(Number(execution.status)); // CANCELED, TERMINATED, TIMED_OUT
-    const status = closedAbnormally ? 'cancelled' : ((read<string>(searchAttributes.status.name) ?? 'scheduled') as CallbackStatus);
     const trigger = read<string | string[]>(searchAttributes.triggerAt.name);
+    const triggerAt = new Date(Array.isArray(trigger) ? trigger[0]! : (trigger ?? memoPayload('triggerAt') ?? 0));
+    const recorded = (read<string>(searchAttributes.status.name) ?? 'scheduled') as CallbackStatus;
     return {
       uid,
       app,
       alias: read<string>(searchAttributes.alias.name) ?? memoPayload('alias') ?? '',
-      status,
-      triggerAt: new Date(Array.isArray(trigger) ? trigger[0]! : (trigger ?? memoPayload('triggerAt') ?? 0)).toISOString(),
+      status: itemStatus(Number(execution.status), recorded, triggerAt.getTime(), now),
+      triggerAt: triggerAt.toISOString(),
       createdAt: memoPayload('createdAt') ?? new Date(Number(execution.startTime?.seconds ?? 0) * 1000).toISOString(),
-      links: callbackLinks(this.links, app, uid, execution.execution?.runId ?? undefined),
+      links: callbackLinks(this.links, app, uid),
     };
   }
 
   private get namespace(): string {
     return this.links.namespace;
   }
+}
+
+/** A listed callback's status, as GET reports it: ended from outside, or read by the time while running. */
+function itemStatus(executionStatus: number, recorded: CallbackStatus, triggerAtMs: number, now: number): CallbackStatus {
+  if (executionStatus === 4) return 'cancelled'; // CANCELED through Temporal
+  if (executionStatus === 5 || executionStatus === 7) return 'failed'; // TERMINATED, TIMED_OUT: lastError TERMINATED
+  return executionStatus === 1 ? visibleStatus(recorded, triggerAtMs, now) : recorded; // 1: RUNNING
 }

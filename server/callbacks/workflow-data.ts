@@ -6,28 +6,18 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { EventType } from '../temporal/enums.js';
-import { registeredState, type CallbackState, type DelayCallbackInput, type RetryStrategy } from '../../workflows/contract.js';
+import { cancelSignal, registeredState, type CallbackState, type DelayCallbackInput, type RetryStrategy } from '../../workflows/contract.js';
 
+/** The memo: what the Web UI and the listing show without reading the history. The args are not in it (they are in the input). */
 export type CallbackMemo = {
   alias: string;
   createdAt: string;
   triggerAt: string;
   retry: RetryStrategy;
-  /** The first characters of the serialized args, for the Web UI. */
-  argsPreview: string;
 };
 
-const ARGS_PREVIEW_CHARS = 200;
-
 export function memoOf(input: DelayCallbackInput): CallbackMemo {
-  const json = JSON.stringify(input.args);
-  return {
-    alias: input.alias,
-    createdAt: input.createdAt,
-    triggerAt: input.triggerAt,
-    retry: input.retry,
-    argsPreview: json.length > ARGS_PREVIEW_CHARS ? `${json.slice(0, ARGS_PREVIEW_CHARS)}…` : json,
-  };
+  return { alias: input.alias, createdAt: input.createdAt, triggerAt: input.triggerAt, retry: input.retry };
 }
 
 export function readMemo(memo: Record<string, unknown> | undefined): CallbackMemo {
@@ -35,10 +25,12 @@ export function readMemo(memo: Record<string, unknown> | undefined): CallbackMem
 }
 
 /**
- * The state a callback had when registered, from the input of its start event, and whether its
- * workflow has run a task since (until its trigger it has not: Temporal holds the first task).
+ * The state a callback had when registered (or when its current run took over), from the input of
+ * its start event, and whether its workflow has run a task since (until its trigger it has not:
+ * Temporal holds the first task). An operator's `cancel` signal recorded meanwhile is applied: the
+ * workflow applies it before anything else when it wakes up, so the callback will never fire.
  */
-export async function registeredStateOf(handle: WorkflowHandle): Promise<{ state: CallbackState; hasRun: boolean }> {
+export async function registeredStateOf(handle: WorkflowHandle): Promise<{ state: CallbackState; hasRun: boolean; input: DelayCallbackInput }> {
   const { workflowService, options } = handle.client;
   const page = await workflowService.getWorkflowExecutionHistory({
     namespace: options.namespace,
@@ -49,5 +41,12 @@ export async function registeredStateOf(handle: WorkflowHandle): Promise<{ state
   const payload = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   if (!payload) throw new Error(`workflow ${handle.workflowId} has no start event input`);
   const hasRun = events.some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) || Boolean(page.nextPageToken?.length);
-  return { state: registeredState(defaultPayloadConverter.fromPayload<DelayCallbackInput>(payload)), hasRun };
+  const input = defaultPayloadConverter.fromPayload<DelayCallbackInput>(payload);
+  const state = registeredState(input);
+  const cancelled = hasRun ? undefined : events.find((event) => event.workflowExecutionSignaledEventAttributes?.signalName === cancelSignal.name);
+  if (cancelled && (state.status === 'scheduled' || state.status === 'retrying')) {
+    const at = cancelled.eventTime ? new Date(Number(cancelled.eventTime.seconds ?? 0) * 1000 + Math.floor((cancelled.eventTime.nanos ?? 0) / 1e6)) : new Date();
+    return { state: { ...state, status: 'cancelled', nextAttemptAt: null, completedAt: at.toISOString() }, hasRun, input };
+  }
+  return { state, hasRun, input };
 }

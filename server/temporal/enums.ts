@@ -2,4 +2,4 @@
 // imports of it do not work under plain Node ESM, hence this one destructuring.
 import proto from '@temporalio/proto';
 
-export const { EventType, IndexedValueType, ResetReapplyType } = proto.temporal.api.enums.v1;
+export const { EventType, IndexedValueType, PendingActivityState, ResetReapplyType } = proto.temporal.api.enums.v1;

@@ -49,6 +49,7 @@ describe('loadConfig defaults', () => {
       runWorker: true,
       worker: { maxCachedWorkflows: 1000, maxConcurrentWorkflowTasks: 100 },
       dependencyTimeoutMs: 5000,
+      dispatch: { leadMs: 1500, workerLossRedeliveries: 3 },
       publicUrl: undefined,
     });
     expect(config.appTokens.size).toBe(0);
@@ -92,6 +93,8 @@ const BAD_VALUES: Record<string, Array<{ value: string; says?: RegExp; extra?: R
   WORKER_MAX_CACHED_WORKFLOWS: [{ value: '-5' }],
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: [{ value: '1' }],
   DEPENDENCY_TIMEOUT_MS: [{ value: '10' }, { value: '5s' }],
+  DISPATCH_LEAD_MS: [{ value: '-1' }, { value: '5001' }, { value: '1.5s' }],
+  WORKER_LOSS_REDELIVERIES: [{ value: '-1' }, { value: '101' }, { value: 'few' }],
   PUBLIC_URL: [{ value: 'api.example.com' }, { value: 'ws://api.example.com' }],
 };
 
