@@ -25,6 +25,7 @@ import type {
   InvokeCallbackResult,
 } from '../workflows/contract.js';
 import type { AttemptRpc } from './attempt-rpc.js';
+import { HandlerSlots } from './handler-slots.js';
 import { CheckMargin, preStartCheck, waitUntil } from './pre-dispatch.js';
 
 /** A handler confirms by returning normally (`true` or a result); `false` or a throw is a failed attempt. */
@@ -47,6 +48,8 @@ export interface AttemptReport {
 export interface InvokeCallbackOptions {
   /** Handlers by alias; read at every attempt, so aliases defined later are picked up. */
   handlers: ReadonlyMap<string, CallbackHandler>;
+  /** Handlers running at once (armed attempts waiting for their due time do not count). @default 100 */
+  maxConcurrentHandlers?: number;
   /** How often a running handler is reported alive (the worker's heartbeat throttle spaces the actual calls). @default 1000 */
   heartbeatIntervalMs?: number;
   /** Largest serialized result a handler may return. @default 65536 */
@@ -63,19 +66,32 @@ export interface InvokeCallbackOptions {
 export const DEFAULT_MAX_RESULT_BYTES = 64 * 1024;
 /** How long the attempt-started signal may take. */
 const SIGNAL_TIMEOUT_MS = 5_000;
+/** While an attempt waits for a handler slot, it reports itself alive this often. */
+const SLOT_WAIT_HEARTBEAT_MS = 3_000;
 
 export function createCallbackActivities(options: InvokeCallbackOptions): CallbackActivities {
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
   const maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
   const margin = new CheckMargin();
+  const slots = new HandlerSlots(options.maxConcurrentHandlers ?? 100);
 
-  /** Holds a version-2 attempt until its due time; throws when it must not start. */
-  async function holdUntilDue(input: InvokeCallbackInput & { dueAt: number }, context: Context): Promise<void> {
+  /**
+   * Holds an attempt until its handler may start: for version 2, until just before its due time,
+   * then a handler slot, the pre-start check and the due millisecond; for version 1, a slot.
+   * Resolves with the slot's release; throws when the attempt must not start.
+   */
+  async function holdUntilDue(input: InvokeCallbackInput, context: Context): Promise<() => void> {
+    const armed = (): void => context.heartbeat({ phase: 'armed' } satisfies AttemptHeartbeatDetails);
+    if (input.dueAt === undefined) return slots.acquire(context.cancellationSignal, armed, SLOT_WAIT_HEARTBEAT_MS);
+    let release: (() => void) | undefined;
     try {
       await waitUntil(input.dueAt - margin.ms, context);
+      release = await slots.acquire(context.cancellationSignal, armed, SLOT_WAIT_HEARTBEAT_MS);
       if (options.rpc) await preStartCheck(context, options.rpc, margin);
       await waitUntil(input.dueAt, context);
+      return release;
     } catch (err) {
+      release?.();
       if (!(err instanceof CancelledFailure) || context.cancellationDetails?.cancelRequested) throw err;
       // Shutting down (past the grace time) or forgotten by Temporal while armed: a lost delivery,
       // and one whose handler certainly did not start.
@@ -87,8 +103,15 @@ export function createCallbackActivities(options: InvokeCallbackOptions): Callba
 
   async function invokeCallback(input: InvokeCallbackInput): Promise<InvokeCallbackResult> {
     const context = Context.current();
-    if (input.dueAt !== undefined) await holdUntilDue({ ...input, dueAt: input.dueAt }, context);
+    const release = await holdUntilDue(input, context);
+    try {
+      return await runHandler(input, context);
+    } finally {
+      release();
+    }
+  }
 
+  async function runHandler(input: InvokeCallbackInput, context: Context): Promise<InvokeCallbackResult> {
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
     const report = (outcome: AttemptReport['outcome']): void =>

@@ -54,6 +54,7 @@ export class DelayCallbackClient {
       handlers: this.handlers,
       temporal: this.options.temporal ?? {},
       maxConcurrentHandlers: this.options.worker?.maxConcurrentHandlers ?? 100,
+      maxArmedAttempts: this.options.worker?.maxArmedAttempts ?? 500,
       shutdownGraceTimeMs: this.options.worker?.shutdownGraceTimeMs ?? 30_000,
       identity: this.options.worker?.identity ?? defaultIdentity(this.app),
       onAttempt: this.options.worker?.onAttempt,

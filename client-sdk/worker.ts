@@ -15,6 +15,8 @@ export interface AppWorkerOptions {
   handlers: ReadonlyMap<string, CallbackHandler>;
   temporal: NonNullable<DelayCallbackClientOptions['temporal']>;
   maxConcurrentHandlers: number;
+  /** Attempts held until their due time at once (pre-dispatch), beside the running handlers. */
+  maxArmedAttempts: number;
   shutdownGraceTimeMs: number;
   identity: string;
   onAttempt?: (report: AttemptReport) => void;
@@ -53,12 +55,15 @@ export class AppWorker {
         taskQueue: appTaskQueue(options.app),
         activities: createCallbackActivities({
           handlers: options.handlers,
+          maxConcurrentHandlers: options.maxConcurrentHandlers,
           onAttempt: options.onAttempt,
           rpc: attemptRpcFor(connection, namespace, options.identity),
         }),
         identity: options.identity,
         maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
-        maxConcurrentActivityTaskExecutions: options.maxConcurrentHandlers,
+        // An attempt takes a slot of Temporal's from its arrival (up to DISPATCH_LEAD_MS early) to its end;
+        // handlers are bounded inside (activities/handler-slots.ts).
+        maxConcurrentActivityTaskExecutions: options.maxConcurrentHandlers + options.maxArmedAttempts,
         shutdownGraceTime: options.shutdownGraceTimeMs,
       });
       const running = worker.run();
