@@ -104,14 +104,11 @@ export function createCallbackActivities(options: InvokeCallbackOptions): Callba
   async function invokeCallback(input: InvokeCallbackInput): Promise<InvokeCallbackResult> {
     const context = Context.current();
     const release = await holdUntilDue(input, context);
-    try {
-      return await runHandler(input, context);
-    } finally {
-      release();
-    }
+    return runHandler(input, context, release);
   }
 
-  async function runHandler(input: InvokeCallbackInput, context: Context): Promise<InvokeCallbackResult> {
+  /** Runs the handler; `release` frees its slot once the handler has settled (not before, even if the attempt ends first). */
+  async function runHandler(input: InvokeCallbackInput, context: Context, release: () => void): Promise<InvokeCallbackResult> {
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
     const report = (outcome: AttemptReport['outcome']): void =>
@@ -131,9 +128,15 @@ export function createCallbackActivities(options: InvokeCallbackOptions): Callba
     };
 
     const handler = options.handlers.get(input.alias);
-    if (!handler) return fail('ALIAS_NOT_DEFINED', `no handler is defined for alias "${input.alias}" on this worker`);
+    if (!handler) {
+      release();
+      return fail('ALIAS_NOT_DEFINED', `no handler is defined for alias "${input.alias}" on this worker`);
+    }
 
     const abort = new AbortController();
+    /** Resolves when the attempt is cut (shutdown past its grace, or Temporal no longer knows it): stop waiting. */
+    let cut!: (reason: unknown) => void;
+    const wasCut = new Promise<typeof CUT>((resolve) => (cut = () => resolve(CUT)));
     let toldStarted = false;
     const onCancel = (): void => {
       if (context.cancellationDetails?.cancelRequested) {
@@ -146,8 +149,9 @@ export function createCallbackActivities(options: InvokeCallbackOptions): Callba
           .catch((err: unknown) => context.log.warn('could not tell the workflow that the handler had started', { err }));
         return;
       }
-      // Shutting down, timed out or forgotten by Temporal: the handler should stop.
+      // Shutting down, timed out or forgotten by Temporal: the handler should stop, and the attempt ends.
       abort.abort(context.cancellationSignal.reason);
+      cut(context.cancellationSignal.reason);
     };
     context.cancellationSignal.addEventListener('abort', onCancel);
     const running: AttemptHeartbeatDetails = { phase: 'running' };
@@ -167,13 +171,18 @@ export function createCallbackActivities(options: InvokeCallbackOptions): Callba
       signal: abort.signal,
     };
     const settled = Promise.resolve().then(() => handler(request));
+    // The handler's slot stays taken until it settles, so timed-out or abandoned handlers cannot pile up.
+    void settled.then(release, release);
     try {
-      const returned = await Promise.race([settled, timedOut]);
+      const returned = await Promise.race([settled, timedOut, wasCut]);
+      if (returned === CUT) throw new CancelledFailure('the worker shut down during the attempt');
       if (returned === TIMED_OUT) {
         abort.abort(new Error('attempt timed out'));
-        // Keep this worker's slot until the handler settles, so timed-out handlers cannot pile up;
-        // Temporal's start-to-close timeout (the attempt timeout plus a grace) is the backstop.
-        await settled.catch(() => undefined);
+        // Wait for the handler to settle (its signal is aborted); Temporal's start-to-close timeout (the
+        // attempt timeout plus a grace) is the backstop, and a shutdown stops the wait.
+        if ((await Promise.race([settled.catch(() => undefined), wasCut])) === CUT) {
+          throw new CancelledFailure('the worker shut down during the attempt');
+        }
         return fail('ATTEMPT_TIMEOUT', `the handler did not finish within ${input.attemptTimeoutSeconds} s`);
       }
       if (returned === false) return fail('HANDLER_RETURNED_FALSE', 'the handler returned false');
@@ -203,6 +212,7 @@ export function createCallbackActivities(options: InvokeCallbackOptions): Callba
 }
 
 const TIMED_OUT = Symbol('timed out');
+const CUT = Symbol('cut');
 
 function serializedSize(value: unknown): number | undefined {
   try {

@@ -204,6 +204,8 @@ async function delayCallbackV2(input: DelayCallbackInput): Promise<CallbackState
       const target = wakeAt;
       const remaining = target - settings.leadMs - Date.now();
       if (remaining <= DISPATCH_SLACK_MS) return;
+      // Written only when it really waits: a retry dispatched at once stays `running` in visibility.
+      publish(state.status);
       try {
         await condition(() => wakeAt !== target || !isWaiting() || continueAsNewDue(), remaining);
       } catch (err) {
@@ -252,7 +254,6 @@ async function delayCallbackV2(input: DelayCallbackInput): Promise<CallbackState
       const { intent } = dispatch;
       if (intent.cancel || intent.cancelBySignal || CancellationScope.current().consideredCancelled) cancel();
       else if (intent.rescheduleTo !== undefined) moveWake(intent.rescheduleTo);
-      if (isWaiting()) publish(state.status);
     } else if (dispatch.intent.cancelBySignal) {
       stopRetrying = true;
     }
@@ -307,7 +308,7 @@ async function delayCallbackV2(input: DelayCallbackInput): Promise<CallbackState
     }
     wakeAt = Date.now() + delayBeforeRetrySeconds(state.retry, attempt) * 1000;
     state.nextAttemptAt = new Date(wakeAt).toISOString();
-    setStatus('retrying');
+    state.status = 'retrying'; // published by waitForDispatch if it waits
   }
   if (state.status !== 'cancelled') cancel();
   await finish('cancelled');
