@@ -273,13 +273,13 @@ async function delayCallbackV2(input: DelayCallbackInput): Promise<CallbackState
     callbackMetrics.attemptFinished(state.app, outcome.error?.code ?? 'succeeded');
   }
 
-  /** Ends the run in `status` once every update has answered. */
+  /** Ends the run in `status`, once every running update has answered (later ones see the final status). */
   async function finish(status: CallbackStatus): Promise<void> {
-    await handlersFinished();
     state.completedAt ??= nowIso();
     state.nextAttemptAt = null;
     setStatus(status);
     callbackMetrics.finished(state.app, status);
+    await handlersFinished();
   }
 
   for (;;) {
