@@ -130,40 +130,48 @@ export class AttemptDispatch {
   }
 
   private classify(err: unknown): DispatchOutcome {
-    // Cancelled: Temporal cancelled the queued attempt, or the worker acknowledged the stand-down.
-    if (isCancellation(err)) return { kind: 'stood-down' };
-    if (!(err instanceof ActivityFailure)) throw err;
-    const cause = err.cause;
-    if (cause instanceof ApplicationFailure && cause.type === STOOD_DOWN) return { kind: 'stood-down' };
-    if (cause instanceof ApplicationFailure && isWorkerFailureCode(cause.type)) {
-      const details = cause.details?.[0] as AttemptFailureDetails | undefined;
-      return { kind: 'made', startedAt: details?.startedAt ?? this.assumedStart(), error: { code: cause.type, message: cause.message } };
-    }
-    if (cause instanceof TimeoutFailure && cause.timeoutType === 'START_TO_CLOSE') {
-      // The backstop: the worker did not settle the attempt within its timeout plus the grace.
-      return {
-        kind: 'made',
-        startedAt: this.assumedStart(),
-        error: { code: 'ATTEMPT_TIMEOUT', message: 'the attempt did not finish within its attempt timeout' },
-      };
-    }
-    // The worker was lost (heartbeat timeout, shut down mid-attempt, anything not a business failure).
-    if (this.standDownRequested) {
-      // Temporal does not redeliver an attempt whose cancellation was requested: either the handler
-      // never started (the stand-down worked) or it may have, and the attempt must be delivered again.
-      return handlerMayHaveStarted(cause) ? { kind: 'cut' } : { kind: 'stood-down' };
-    }
-    return {
-      kind: 'made',
-      startedAt: this.assumedStart(),
-      error: { code: 'WORKER_LOST', message: `every delivery of the attempt lost its worker: ${cause?.message ?? err.message}` },
-    };
+    return classifyAttemptError(err, { standDownRequested: this.standDownRequested, assumedStart: this.assumedStart() });
   }
 
   /** When a handler would have started, for an outcome that does not say. */
   private assumedStart(): string {
     return new Date(Math.max(this.dueAt, this.dispatchedAt)).toISOString();
   }
+}
+
+/**
+ * What an attempt that did not complete came to. `standDownRequested`: the workflow had asked it to
+ * stand down; `assumedStart`: the start to record when the failure does not say (RFC 3339).
+ */
+export function classifyAttemptError(err: unknown, options: { standDownRequested: boolean; assumedStart: string }): DispatchOutcome {
+  // Cancelled: Temporal cancelled the queued attempt, or the worker acknowledged the stand-down.
+  if (isCancellation(err)) return { kind: 'stood-down' };
+  if (!(err instanceof ActivityFailure)) throw err;
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure && cause.type === STOOD_DOWN) return { kind: 'stood-down' };
+  if (cause instanceof ApplicationFailure && isWorkerFailureCode(cause.type)) {
+    const details = cause.details?.[0] as AttemptFailureDetails | undefined;
+    return { kind: 'made', startedAt: details?.startedAt ?? options.assumedStart, error: { code: cause.type, message: cause.message } };
+  }
+  if (cause instanceof TimeoutFailure && cause.timeoutType === 'START_TO_CLOSE') {
+    // The backstop: the worker did not settle the attempt within its timeout plus the grace.
+    return {
+      kind: 'made',
+      startedAt: options.assumedStart,
+      error: { code: 'ATTEMPT_TIMEOUT', message: 'the attempt did not finish within its attempt timeout' },
+    };
+  }
+  // The worker was lost (heartbeat timeout, shut down mid-attempt, anything not a business failure).
+  if (options.standDownRequested) {
+    // Temporal does not redeliver an attempt whose cancellation was requested: either the handler
+    // never started (the stand-down worked) or it may have, and the attempt must be delivered again.
+    return handlerMayHaveStarted(cause) ? { kind: 'cut' } : { kind: 'stood-down' };
+  }
+  return {
+    kind: 'made',
+    startedAt: options.assumedStart,
+    error: { code: 'WORKER_LOST', message: `every delivery of the attempt lost its worker: ${cause?.message ?? err.message}` },
+  };
 }
 
 /**
