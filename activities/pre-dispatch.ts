@@ -10,8 +10,13 @@ import { ApplicationFailure, CancelledFailure, type Context } from '@temporalio/
 import { ATTEMPT_HEARTBEAT_TIMEOUT_SECONDS, STOOD_DOWN, type AttemptHeartbeatDetails } from '../workflows/contract.js';
 import type { AttemptRpc } from './attempt-rpc.js';
 
-/** A wait longer than this is reported alive to Temporal meanwhile (heartbeats of phase `armed`). */
-const ARMED_SILENCE_MS = (ATTEMPT_HEARTBEAT_TIMEOUT_SECONDS * 1000) / 2;
+/**
+ * A wait up to this long needs no heartbeat: the pre-start check that follows it is one, well within
+ * the 10 s heartbeat timeout. `DISPATCH_LEAD_MS` is at most 5 s, so only a clock far behind the
+ * service's makes a longer wait, which then reports itself alive (phase `armed`) every 5 s.
+ */
+const SILENT_WAIT_MS = (ATTEMPT_HEARTBEAT_TIMEOUT_SECONDS * 1000 * 6) / 10;
+const ARMED_HEARTBEAT_EVERY_MS = (ATTEMPT_HEARTBEAT_TIMEOUT_SECONDS * 1000) / 2;
 /** How long the pre-start check may take before the attempt is given up as a lost delivery. */
 const CHECK_TIMEOUT_MS = 2_000;
 /** How long a stand-down waits for the SDK's core to deliver the cancellation, so it ends as cancelled. */
@@ -25,10 +30,12 @@ export async function waitUntil(at: number, context: Context): Promise<void> {
   for (;;) {
     const remaining = at - Date.now();
     if (remaining <= 0) return;
-    const step = Math.min(remaining, ARMED_SILENCE_MS * 0.6);
-    await sleepOrCancel(step, context.cancellationSignal);
-    // Only a clock far behind the server's makes an armed wait this long: stay alive meanwhile.
-    if (at - Date.now() > 0 && step >= ARMED_SILENCE_MS * 0.6) context.heartbeat({ phase: 'armed' } satisfies AttemptHeartbeatDetails);
+    if (remaining <= SILENT_WAIT_MS) {
+      await sleepOrCancel(remaining, context.cancellationSignal);
+      continue;
+    }
+    await sleepOrCancel(ARMED_HEARTBEAT_EVERY_MS, context.cancellationSignal);
+    context.heartbeat({ phase: 'armed' } satisfies AttemptHeartbeatDetails);
   }
 }
 
