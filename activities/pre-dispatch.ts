@@ -54,17 +54,21 @@ function sleepOrCancel(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Keeps the margin of the pre-start check ahead of the due time a little above what checks take here. */
+/**
+ * How long before the due time the pre-start check is made: a little more than the slowest recent
+ * checks took here (a decaying peak), so that the handler still starts on the due millisecond when
+ * a check is slow. A cancel reaching Temporal within this margin before the due time finds the
+ * attempt committed (409); tens of milliseconds normally.
+ */
 export class CheckMargin {
-  private rttMs = 10;
+  private peakMs = 20;
 
-  /** How long before the due time to make the check, ms. */
   get ms(): number {
-    return Math.min(250, Math.max(20, Math.ceil(this.rttMs * 2 + 10)));
+    return Math.min(250, Math.max(30, Math.ceil(this.peakMs * 1.5 + 10)));
   }
 
   observe(rttMs: number): void {
-    this.rttMs = this.rttMs * 0.8 + rttMs * 0.2;
+    this.peakMs = Math.max(rttMs, this.peakMs * 0.95);
   }
 }
 
