@@ -95,7 +95,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'WORKER_MAX_CACHED_WORKFLOWS', default: '1000', description: 'Sticky cache size of the service worker (sleeping callbacks are evicted, not pinned).' },
   { name: 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', default: '100', description: 'Workflow tasks the service worker runs at once.' },
   { name: 'DEPENDENCY_TIMEOUT_MS', default: '5000', description: 'Bound on each Temporal/Redis call made for a request; past it the answer is 503.' },
-  { name: 'DISPATCH_LEAD_MS', default: '1500', description: 'Pre-dispatch: an attempt goes to the app\'s worker this long before it is due and starts on the due millisecond of the worker\'s clock (0 to 5000; 0 turns it off).' },
+  { name: 'DISPATCH_LEAD_MS', default: '2000', description: 'Pre-dispatch: an attempt goes to the app\'s worker this long before it is due and starts on the due millisecond of the worker\'s clock (0 to 5000; 0 turns it off).' },
   { name: 'WORKER_LOSS_REDELIVERIES', default: '3', description: 'Deliveries of one attempt after the first when its worker is lost (heartbeat timeout, shutdown); then the attempt fails with `WORKER_LOST` (0 to 100).' },
   { name: 'PUBLIC_URL', description: 'Public base URL of the API for absolute `links.self`; relative links when unset.' },
   { name: 'DELAY_CALLBACK_TOOLS_DIR', default: '~/.cache/delay-callback', description: 'Scripts only: where the built Temporal CLI is cached.' },

@@ -49,7 +49,7 @@ describe('loadConfig defaults', () => {
       runWorker: true,
       worker: { maxCachedWorkflows: 1000, maxConcurrentWorkflowTasks: 100 },
       dependencyTimeoutMs: 5000,
-      dispatch: { leadMs: 1500, workerLossRedeliveries: 3 },
+      dispatch: { leadMs: 2000, workerLossRedeliveries: 3 },
       publicUrl: undefined,
     });
     expect(config.appTokens.size).toBe(0);
