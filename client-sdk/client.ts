@@ -92,6 +92,7 @@ export class DelayCallbackClient {
       handlers: this.handlers,
       temporal: this.options.temporal ?? temporalOptionsFromEnv(),
       maxConcurrentHandlers: this.options.worker?.maxConcurrentHandlers ?? 100,
+      maxArmedAttempts: this.options.worker?.maxArmedAttempts ?? 500,
       shutdownGraceTimeMs: this.options.worker?.shutdownGraceTimeMs ?? 30_000,
       identity: this.identity(),
       onAttempt: this.options.worker?.onAttempt,

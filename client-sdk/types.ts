@@ -176,6 +176,11 @@ export interface DelayCallbackClientOptions {
   worker?: {
     /** Handlers running at once on this worker. @default 100 */
     maxConcurrentHandlers?: number;
+    /**
+     * Attempts this worker holds at once until their due time (they arrive up to the service's
+     * DISPATCH_LEAD_MS early; about rate x lead are held). They take no handler slot. @default 500
+     */
+    maxArmedAttempts?: number;
     /** How long `stop()` lets running handlers finish. @default 30000 */
     shutdownGraceTimeMs?: number;
     /** Shown in the Web UI. @default '<app>@<host>:<pid>' */

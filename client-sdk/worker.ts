@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { attemptRpcFor } from '../activities/attempt-rpc.js';
 import { createCallbackActivities, type AttemptReport, type CallbackHandler } from '../activities/invoke-callback.js';
 import { appTaskQueue } from '../workflows/contract.js';
 import { DelayCallbackError } from './errors.js';
@@ -16,6 +17,8 @@ export interface AppWorkerOptions {
   handlers: ReadonlyMap<string, CallbackHandler>;
   temporal: NonNullable<DelayCallbackClientOptions['temporal']>;
   maxConcurrentHandlers: number;
+  /** Attempts held until their due time at once (pre-dispatch), beside the running handlers. */
+  maxArmedAttempts: number;
   shutdownGraceTimeMs: number;
   identity: string;
   onAttempt?: (report: AttemptReport) => void;
@@ -24,6 +27,13 @@ export interface AppWorkerOptions {
   /** Temporal's activity interceptors and a span around each handler (client-sdk/tracing.ts). */
   tracing: boolean;
 }
+
+/**
+ * Longest spacing of the heartbeats the SDK's core sends for a running handler: a workflow asking the
+ * attempt to stand down learns within about this long that the handler had started (its update
+ * answers CALLBACK_RUNNING). Each heartbeat sent is one write in Temporal, for handlers running longer.
+ */
+export const HEARTBEAT_THROTTLE_MS = 2_000;
 
 export function defaultIdentity(app: string): string {
   return `${app}@${hostname()}:${process.pid}`;
@@ -45,20 +55,26 @@ export class AppWorker {
       metadata: options.temporal.metadata,
     });
     try {
+      const namespace = options.temporal.namespace ?? 'default';
       // Loaded only when on, so a worker without tracing loads nothing of OpenTelemetry.
       const tracing = options.tracing ? await loadTracing() : undefined;
       const worker = await Worker.create({
         connection,
-        namespace: options.temporal.namespace ?? 'default',
+        namespace,
         taskQueue: appTaskQueue(options.app),
         activities: createCallbackActivities({
           handlers: tracing ? tracing.tracedHandlers(options.handlers) : options.handlers,
+          maxConcurrentHandlers: options.maxConcurrentHandlers,
           onAttempt: options.onAttempt,
+          rpc: attemptRpcFor(connection, namespace, options.identity),
         }),
         interceptors: tracing ? { activity: tracing.tracingActivityInterceptors() } : undefined,
         dataConverter: options.dataConverter,
         identity: options.identity,
-        maxConcurrentActivityTaskExecutions: options.maxConcurrentHandlers,
+        maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
+        // An attempt takes a slot of Temporal's from its arrival (up to DISPATCH_LEAD_MS early) to its end;
+        // handlers are bounded inside (activities/handler-slots.ts).
+        maxConcurrentActivityTaskExecutions: options.maxConcurrentHandlers + options.maxArmedAttempts,
         shutdownGraceTime: options.shutdownGraceTimeMs,
       });
       const running = worker.run();

@@ -143,6 +143,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     dependencyTimeoutMs: config.dependencyTimeoutMs,
     registration: config.registration,
     admission,
+    dispatch: config.dispatch,
     now: deps.now,
     onEvent: (event) => {
       if (event.type === 'start-outcome-checked') admissionMetrics.startOutcome(event.outcome);
@@ -170,6 +171,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       limits: { maxArgsBytes: config.maxArgsBytes, maxHorizonSeconds: config.maxHorizonSeconds, maxSchedulesPerApp: config.maxSchedulesPerApp },
       visibility,
       call: boundedTemporalCall,
+      fire: { workerLossRedeliveries: config.dispatch.workerLossRedeliveries },
       now: deps.now,
     }),
   });

@@ -9,6 +9,7 @@ import { parseAllowedCidrs } from '../activities/webhook/target-policy.js';
 import { EncryptionKeysError, parseEncryptionKeys, type PayloadEncryptionKey } from '../client-sdk/codec/encryption-keys.js';
 import { APP_NAME_PATTERN } from '../shared/schemas/common.js';
 import { loadTemporalSettings, TemporalSettingsError, type TemporalSettings } from '../shared/temporal-settings.js';
+import { MAX_DISPATCH_LEAD_MS } from '../workflows/contract.js';
 
 export interface Config {
   host: string;
@@ -33,6 +34,8 @@ export interface Config {
   dependencyTimeoutMs: number;
   /** How long an app's stats are served again before they are computed anew (0: every time). */
   statsCacheMs: number;
+  /** How attempts reach the app's workers (carried in each registration's workflow input). */
+  dispatch: DispatchSettings;
   /** Public base URL of this API, for `links.self`; relative links when unset. */
   publicUrl?: string;
   /** How a registration learns its outcome when Temporal does not answer the start in time (docs/overload.md). */
@@ -76,6 +79,13 @@ export interface WebhookConfig {
 export interface TracingConfig {
   /** `service.name` of every span of this process. */
   serviceName: string;
+}
+
+export interface DispatchSettings {
+  /** An attempt is dispatched this long before its due time; the app's worker holds it until then. 0: at the due time. */
+  leadMs: number;
+  /** Deliveries of one attempt after the first when its worker is lost, before the attempt fails with WORKER_LOST. */
+  workerLossRedeliveries: number;
 }
 
 export class ConfigError extends Error {
@@ -142,6 +152,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'ADMISSION_MAX_FIRE_BACKLOG_SECONDS', default: '0', description: 'Refuse registrations due within ADMISSION_DUE_SOON_SECONDS while the oldest task of the service task queue (due callbacks waiting for a service worker) has waited longer than this; 0: off.' },
   { name: 'ADMISSION_DUE_SOON_SECONDS', default: '60', description: 'What "due soon" means for the rule above.' },
   { name: 'BACKLOG_SAMPLE_INTERVAL_MS', default: '10000', description: 'How often the facade samples the task queues\' backlog for /metrics (and the rule above); 0: never.' },
+  { name: 'DISPATCH_LEAD_MS', default: '2000', description: 'Pre-dispatch: an attempt goes to the app\'s worker this long before it is due and starts on the due millisecond of the worker\'s clock (0 to 5000; 0 turns it off).' },
+  { name: 'WORKER_LOSS_REDELIVERIES', default: '3', description: 'Deliveries of one attempt after the first when its worker is lost (heartbeat timeout, shutdown); then the attempt fails with `WORKER_LOST` (0 to 100).' },
   { name: 'PUBLIC_URL', description: 'Public base URL of the API for absolute `links.self`; relative links when unset.' },
   {
     name: 'WEBHOOK_SIGNING_SECRETS',
@@ -249,6 +261,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     batch: { concurrency: integer('BATCH_CONCURRENCY', 1, 1_000), maxBodyBytes: integer('BATCH_MAX_BODY_BYTES', 1_024, 128 * 1_048_576) },
     aliasSchemaCacheSize: integer('ALIAS_SCHEMA_CACHE_SIZE', 1, 100_000),
     statsCacheMs: integer('STATS_CACHE_MS', 0, 300_000),
+    dispatch: {
+      leadMs: integer('DISPATCH_LEAD_MS', 0, MAX_DISPATCH_LEAD_MS),
+      workerLossRedeliveries: integer('WORKER_LOSS_REDELIVERIES', 0, 100),
+    },
     publicUrl: read('PUBLIC_URL') === undefined ? undefined : url('PUBLIC_URL', ['http:', 'https:']),
     webhooks: {
       signingSecrets: parsed('WEBHOOK_SIGNING_SECRETS', read('WEBHOOK_SIGNING_SECRETS') ?? '', WebhookSecrets.parse),

@@ -63,8 +63,19 @@ export const DEFAULT_RETRY: RetryStrategy = {
 
 export const DEFAULT_ATTEMPT_TIMEOUT_SECONDS = 30;
 
-/** Why an attempt failed (the `code` of `lastError`). */
-export const ATTEMPT_ERROR_CODES = ['HANDLER_FAILED', 'HANDLER_RETURNED_FALSE', 'ATTEMPT_TIMEOUT', 'ALIAS_NOT_DEFINED'] as const;
+/**
+ * Business failures a worker reports for an attempt (the `type` of its non-retryable
+ * ApplicationFailure): each counts against the retry strategy. See docs/activity-contract.md.
+ */
+export const WORKER_FAILURE_CODES = ['HANDLER_FAILED', 'HANDLER_RETURNED_FALSE', 'ATTEMPT_TIMEOUT', 'ALIAS_NOT_DEFINED'] as const;
+export type WorkerFailureCode = (typeof WORKER_FAILURE_CODES)[number];
+
+/**
+ * Why an attempt failed (the `code` of `lastError`): a worker's business failure, or
+ * `WORKER_LOST` (the attempt's deliveries were spent on lost workers: heartbeat timeouts,
+ * workers shut down mid-attempt), or `TERMINATED` (the workflow was terminated from outside).
+ */
+export const ATTEMPT_ERROR_CODES = [...WORKER_FAILURE_CODES, 'WORKER_LOST', 'TERMINATED'] as const;
 export type AttemptErrorCode = (typeof ATTEMPT_ERROR_CODES)[number];
 
 export interface AttemptError {
@@ -79,6 +90,13 @@ export interface AttemptRecord {
   error: AttemptError | null;
 }
 
+/**
+ * The input version the facade sets on every registration. Absent (workflows started
+ * before it): the frozen version-1 body runs (workflows/legacy/). 2: pre-dispatch,
+ * stand-down, bounded redeliveries, continue-as-new (workflows/delay-callback.ts).
+ */
+export const WORKFLOW_VERSION = 2;
+
 /** Workflow input: one registration. Times are RFC 3339 UTC strings. */
 export interface DelayCallbackInput {
   app: string;
@@ -91,6 +109,23 @@ export interface DelayCallbackInput {
   attemptTimeoutSeconds: number;
   /** Deliver to this URL (the service worker signs and POSTs) instead of the app's SDK worker. */
   webhook?: WebhookTarget;
+  /** {@link WORKFLOW_VERSION}; absent in workflows started before version 2. */
+  version?: number;
+  /** How long before each due time its attempt is dispatched to the app's worker, ms (0: at the due time). @default 0 */
+  dispatchLeadMs?: number;
+  /** Deliveries of one attempt after the first that Temporal makes when a worker is lost, before WORKER_LOST. @default 3 */
+  workerLossRedeliveries?: number;
+  /** Progress carried over by continue-as-new; absent in the first run. */
+  continued?: ContinuedState;
+}
+
+/** What one run hands the next when it continues as new (always while waiting for an attempt). */
+export interface ContinuedState {
+  state: CallbackState;
+  /** When the current wait (for the trigger or the next retry) ends, epoch ms. */
+  wakeAt: number;
+  /** The CallbackStatus search attribute as last written. */
+  publishedStatus: CallbackStatus;
 }
 
 /**
@@ -127,12 +162,28 @@ export interface CallbackState {
   result: unknown;
   /** The most recent attempts, oldest first (at most {@link ATTEMPT_HISTORY_LIMIT}). */
   attemptHistory: AttemptRecord[];
+  /**
+   * Version 2: the attempt dispatched to the app's worker whose outcome the workflow awaits. Until
+   * its due time the callback is still `scheduled` / `retrying` (the facade shows `running` from
+   * `dueAt` on, or once the handler is known to have started). Not part of the API's answers.
+   */
+  pendingAttempt?: PendingAttempt | null;
+}
+
+export interface PendingAttempt {
+  attempt: number;
+  /** RFC 3339 UTC. */
+  dueAt: string;
+  /** The worker said (attempt-started signal) that the handler has started. */
+  handlerStarted: boolean;
 }
 
 export const ATTEMPT_HISTORY_LIMIT = 10;
 
-/** A callback's state as registered, before anything happened to it. */
+/** A callback's state as registered, before anything happened to it (or as a continued run received it). */
 export function registeredState(input: DelayCallbackInput): CallbackState {
+  // A continued run's state travels without its args (they are in the input once).
+  if (input.continued) return { ...input.continued.state, args: input.args, pendingAttempt: null };
   return {
     app: input.app,
     uid: input.uid,
@@ -154,7 +205,7 @@ export function registeredState(input: DelayCallbackInput): CallbackState {
   };
 }
 
-/** Input of the callback activity that runs on the application's worker. */
+/** Input of the callback activity that runs on the application's worker (docs/activity-contract.md). */
 export interface InvokeCallbackInput {
   app: string;
   uid: string;
@@ -165,6 +216,11 @@ export interface InvokeCallbackInput {
   /** When the first attempt started; null on the first attempt (the worker fills in its own start time). */
   firedAt: string | null;
   attemptTimeoutSeconds: number;
+  /**
+   * Version 2: when the handler may start, epoch ms. The worker starts it at `Date.now() >= dueAt`
+   * on its own clock, never before, after the pre-start check. Absent (version 1): start at once.
+   */
+  dueAt?: number;
 }
 
 export interface InvokeCallbackResult {
@@ -180,6 +236,30 @@ export interface AttemptFailureDetails {
 
 export interface CallbackActivities {
   invokeCallback(input: InvokeCallbackInput): Promise<InvokeCallbackResult>;
+}
+
+/**
+ * The details a worker records with each heartbeat of an attempt. `checked` and `running` tell
+ * the workflow, after a lost worker, that the handler may have started (docs/activity-contract.md).
+ */
+export interface AttemptHeartbeatDetails {
+  phase: 'armed' | 'checked' | 'standing-down' | 'running';
+}
+
+/** Heartbeat timeout of an attempt: a worker that stays silent this long is lost. */
+export const ATTEMPT_HEARTBEAT_TIMEOUT_SECONDS = 10;
+/** The worker enforces `attemptTimeoutSeconds` itself; Temporal's start-to-close is a backstop after this grace. */
+export const ATTEMPT_TIMEOUT_GRACE_SECONDS = 10;
+/** Largest `DISPATCH_LEAD_MS`: an armed attempt must wait well within the heartbeat timeout. */
+export const MAX_DISPATCH_LEAD_MS = 5_000;
+/**
+ * A worker that cannot have the stand-down recorded as a cancellation may fail the attempt with a
+ * non-retryable ApplicationFailure of this type instead: the workflow treats both alike.
+ */
+export const STOOD_DOWN = 'ATTEMPT_STOOD_DOWN';
+
+export interface AttemptStartedRequest {
+  attempt: number;
 }
 
 /** What an application's handler receives. */
@@ -214,6 +294,11 @@ export interface RescheduleRequest {
 export const cancelSignal = defineSignal<[CancelRequest?]>('cancel');
 /** The callback's current state. */
 export const stateQuery = defineQuery<CallbackState>('state');
+/**
+ * Sent by a worker whose handler has started when it learns that the workflow asked its attempt to
+ * stand down: the update waiting for the answer then answers CALLBACK_RUNNING at once.
+ */
+export const attemptStartedSignal = defineSignal<[AttemptStartedRequest]>('attempt-started');
 /** Definite cancel for the HTTP path: rejected with CALLBACK_RUNNING or CALLBACK_FINISHED. */
 export const cancelUpdate = defineUpdate<CallbackState, [CancelRequest]>('cancel-callback');
 /** Moves the next attempt of a scheduled or retrying callback. */

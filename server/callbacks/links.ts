@@ -18,15 +18,19 @@ export function callbackPath(app: string, uid: string): string {
   return `/v1/apps/${encodeURIComponent(app)}/callbacks/${encodeURIComponent(uid)}`;
 }
 
-export function callbackLinks(settings: LinkSettings, app: string, uid: string, runId: string | undefined): CallbackLinks {
+/**
+ * A callback's links. The Web UI link names its workflow only (the UI opens the latest run): a
+ * callback that continued as new, or was redriven, has newer runs than any one a link could pin.
+ */
+export function callbackLinks(settings: LinkSettings, app: string, uid: string, runId?: string): CallbackLinks {
   return {
     self: `${settings.publicUrl ?? ''}${callbackPath(app, uid)}`,
     webUi: workflowUiUrl(settings, callbackWorkflowId(app, uid), runId),
   };
 }
 
-/** The workflow's page in the Web UI (its history tab when the run is known). */
-export function workflowUiUrl(settings: LinkSettings, workflowId: string, runId: string | undefined): string {
+/** The workflow's page in the Web UI (its history tab when a run is given). */
+export function workflowUiUrl(settings: LinkSettings, workflowId: string, runId?: string): string {
   const base = `${settings.uiUrl}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
   return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;
 }

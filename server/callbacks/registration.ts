@@ -10,9 +10,11 @@ import { stringify } from 'safe-stable-stringify';
 import {
   DEFAULT_ATTEMPT_TIMEOUT_SECONDS,
   DEFAULT_RETRY,
+  WORKFLOW_VERSION,
   type DelayCallbackInput,
   type RetryStrategy,
 } from '../../workflows/contract.js';
+import type { DispatchSettings } from '../config.js';
 import { ServiceError, validationError } from '../errors.js';
 import type { RegisterBody, RescheduleBody } from '../../shared/schemas/callbacks.js';
 import { buildWebhookTarget, type WebhookRegistrationPolicy } from './webhook-target.js';
@@ -30,6 +32,9 @@ export interface Registration {
 
 export const MAX_ARGS_DEPTH = 32;
 
+/** Pre-dispatch off, three redeliveries: what a registration carries when no settings are given (tests). */
+export const DEFAULT_DISPATCH: DispatchSettings = { leadMs: 0, workerLossRedeliveries: 3 };
+
 export function buildRegistration(
   app: string,
   body: RegisterBody,
@@ -37,6 +42,7 @@ export function buildRegistration(
   limits: RegistrationLimits,
   now: number,
   webhooks?: WebhookRegistrationPolicy,
+  dispatch: DispatchSettings = DEFAULT_DISPATCH,
 ): Registration {
   if (body.idempotencyKey !== undefined && headerKey !== undefined && body.idempotencyKey !== headerKey) {
     throw validationError('body.idempotencyKey', 'differs from the Idempotency-Key header; send one or make them equal');
@@ -60,6 +66,9 @@ export function buildRegistration(
       retry: resolveRetry(body.retry, limits.maxHorizonSeconds),
       attemptTimeoutSeconds: body.attemptTimeoutSeconds ?? DEFAULT_ATTEMPT_TIMEOUT_SECONDS,
       ...(webhook === undefined ? {} : { webhook }),
+      version: WORKFLOW_VERSION,
+      dispatchLeadMs: dispatch.leadMs,
+      workerLossRedeliveries: dispatch.workerLossRedeliveries,
     },
     idempotency: key === undefined || fingerprint === undefined ? undefined : { key, fingerprint },
   };

@@ -12,13 +12,14 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ApplicationFailure, TerminatedFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   CALLBACK_FAILED,
   CALLBACK_FINISHED,
   CALLBACK_RUNNING,
   SERVICE_TASK_QUEUE,
   WORKFLOW_TYPE,
+  WORKFLOW_VERSION,
   callbackWorkflowId,
   isFinalStatus,
   cancelUpdate,
@@ -29,14 +30,15 @@ import {
   type CallbackStatus,
   type DelayCallbackInput,
 } from '../../workflows/contract.js';
+import type { DispatchSettings } from '../config.js';
 import { ServiceError, callbackNotFound, dependencyUnavailable, registrationNotStarted, registrationOutcomeUnknown } from '../errors.js';
 import type { IdempotencyStore } from '../idempotency-store.js';
 import type { CallbackDetail, CallbackSummary, RegisterBody, RescheduleBody } from '../../shared/schemas/callbacks.js';
 import { callbackLinks, type LinkSettings } from './links.js';
-import { buildRegistration, resolveTriggerTime, type RegistrationLimits } from './registration.js';
+import { presentState, visibleStatus, waitingForWorker } from './presentation.js';
+import { DEFAULT_DISPATCH, buildRegistration, resolveTriggerTime, type RegistrationLimits } from './registration.js';
 import type { WebhookRegistrationPolicy } from './webhook-target.js';
 import { memoOf, readMemo, registeredStateOf } from './workflow-data.js';
-import { EventType, ResetReapplyType } from '../temporal/enums.js';
 import { boundedCall, isDependencyUnavailable } from './dependency-calls.js';
 import type { Admission } from '../admission/admission.js';
 import { DEADLINE_MARGIN_MS, checkStartOutcome, isStartOutcomeUnknown } from './registration-outcome.js';
@@ -54,6 +56,8 @@ export interface CallbackServiceOptions {
   registration?: RegistrationTimeouts;
   /** Admission control of registrations; none: every registration goes to Temporal. */
   admission?: Admission;
+  /** Pre-dispatch lead and worker-loss redeliveries written into each registration. @default no lead, 3 redeliveries */
+  dispatch?: DispatchSettings;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
   /** Checks args against the alias's declared schema (throws 400 ARGS_INVALID); none: no check. */
@@ -94,7 +98,7 @@ export class CallbackService {
   }
 
   async register(app: string, body: RegisterBody, headerKey: string | undefined): Promise<RegisterResult> {
-    const { input, idempotency } = buildRegistration(app, body, headerKey, this.options.limits, this.now(), this.options.webhooks);
+    const { input, idempotency } = buildRegistration(app, body, headerKey, this.options.limits, this.now(), this.options.webhooks, this.dispatch);
     // Before the key is claimed: args that break the alias's contract change nothing.
     await this.options.argsContracts?.check(app, input.alias, input.args);
     this.options.admission?.admit(Date.parse(input.triggerAt), this.now());
@@ -115,31 +119,11 @@ export class CallbackService {
 
     const startDeadline = { at: Number.POSITIVE_INFINITY };
     try {
-      const handle = await this.startCall(startDeadline, () =>
-        this.options.client.workflow.start(WORKFLOW_TYPE, {
-          taskQueue: SERVICE_TASK_QUEUE,
-          workflowId: callbackWorkflowId(app, input.uid),
-          args: [input],
-          // A uid is never reused, even after its workflow closed: a retried keyed request finds the
-          // existing callback ("already started") instead of registering it twice.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          workflowIdConflictPolicy: 'FAIL',
-          typedSearchAttributes: [
-            { key: searchAttributes.app, value: app },
-            { key: searchAttributes.alias, value: input.alias },
-            { key: searchAttributes.status, value: 'scheduled' },
-            { key: searchAttributes.triggerAt, value: new Date(input.triggerAt) },
-          ],
-          memo: memoOf(input),
-          staticSummary: summaryLine(input),
-          // Temporal holds the workflow's first task until the trigger time: no timer and no task to
-          // run now, so a registration costs one write, and the fire does not inherit this moment's
-          // worker latency. An update (cancel, reschedule) or a cancellation request starts it early.
-          startDelay: delayUntil(input.triggerAt, this.now()),
-        }),
-      );
+      // A uid is never reused, even after its workflow closed: a retried keyed request finds the
+      // existing callback ("already started") instead of registering it twice.
+      await this.startCall(startDeadline, () => this.startWorkflow(input, 'REJECT_DUPLICATE'));
       this.options.onEvent?.({ type: 'registered', app, replayed: false });
-      return { replayed: false, callback: this.summaryOf(input, 'scheduled', handle.firstExecutionRunId) };
+      return { replayed: false, callback: this.summaryOf(input, 'scheduled') };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError && idempotency) {
         // Bounded like the start, so a replay under load is answered within the registration's bound too
@@ -191,8 +175,8 @@ export class CallbackService {
   }
 
   async get(app: string, uid: string): Promise<CallbackDetail> {
-    const { state, runId } = await this.readState(app, uid);
-    return this.detailOf(state, runId);
+    const { state, description } = await this.readState(app, uid);
+    return this.detailOf(state, waitingForWorker(description, this.now()));
   }
 
   async cancel(app: string, uid: string): Promise<{ uid: string; status: 'cancelled' }> {
@@ -219,27 +203,68 @@ export class CallbackService {
       throw finishedError(await this.closedStatus(app, uid, err), err);
     }
     this.options.onEvent?.({ type: 'rescheduled', app });
-    return this.detailOf(state, undefined);
+    // Rescheduled: it waits again, so no attempt of it is queued.
+    return this.detailOf(state, false);
   }
 
   /**
-   * Redrive: a failed callback runs again now, with its original args and strategy, under the
-   * same uid. Temporal's reset starts a new run from the workflow's first task; the failed run
-   * stays in the history. Signals sent to the failed run are not carried over.
+   * Redrive: a failed callback runs again now, with its original args and strategy, under the same
+   * uid: a new run of its workflow (Temporal's id reuse policy allows one after a failed or
+   * terminated run only), started afresh from the registration, whatever runs the failed one
+   * continued as new through. The failed runs stay in Temporal. Two racing redrives start one run.
    */
   async retry(app: string, uid: string): Promise<CallbackDetail> {
     const handle = this.handle(app, uid);
     const description = await this.describe(app, uid, handle);
-    if (description.status.name !== 'FAILED') {
-      const state = await this.stateOf(handle, description);
+    if (!['FAILED', 'TERMINATED', 'TIMED_OUT'].includes(description.status.name)) {
+      const state = presentState(await this.stateOf(handle, description), this.now());
       throw new ServiceError('CALLBACK_NOT_FAILED', `only a failed callback can be retried; this one is ${state.status}`, [
         { status: state.status },
       ]);
     }
-    const newRunId = await this.temporalCall(() => resetToFirstWorkflowTask(handle, description.runId));
+    const { input } = await this.temporalCall(() => registeredStateOf(handle));
+    const { continued: _progress, ...registration } = input;
+    const now = this.now();
+    const fresh: DelayCallbackInput = {
+      ...registration,
+      triggerAt: new Date(now).toISOString(),
+      version: WORKFLOW_VERSION,
+      dispatchLeadMs: this.dispatch.leadMs,
+      workerLossRedeliveries: this.dispatch.workerLossRedeliveries,
+    };
+    try {
+      await this.temporalCall(() => this.startWorkflow(fresh, 'ALLOW_DUPLICATE_FAILED_ONLY'));
+    } catch (err) {
+      // A racing redrive started the new run first: this one is answered with it.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
     this.options.onEvent?.({ type: 'redriven', app });
-    const { state } = await this.readState(app, uid);
-    return this.detailOf(state, newRunId);
+    const { state, description: current } = await this.readState(app, uid);
+    return this.detailOf(state, waitingForWorker(current, this.now()));
+  }
+
+  /** Starts a callback's workflow with Temporal holding its first task until the dispatch time. */
+  private startWorkflow(input: DelayCallbackInput, reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE_FAILED_ONLY'): Promise<WorkflowHandle> {
+    return this.options.client.workflow.start(WORKFLOW_TYPE, {
+      taskQueue: SERVICE_TASK_QUEUE,
+      workflowId: callbackWorkflowId(input.app, input.uid),
+      args: [input],
+      workflowIdReusePolicy: reuse,
+      workflowIdConflictPolicy: 'FAIL',
+      typedSearchAttributes: [
+        { key: searchAttributes.app, value: input.app },
+        { key: searchAttributes.alias, value: input.alias },
+        { key: searchAttributes.status, value: 'scheduled' },
+        { key: searchAttributes.triggerAt, value: new Date(input.triggerAt) },
+      ],
+      memo: memoOf(input),
+      staticSummary: summaryLine(input),
+      // Temporal holds the workflow's first task until the attempt's dispatch time (the trigger minus
+      // the pre-dispatch lead): no timer and no task to run now, so a registration costs one write, and
+      // the fire does not inherit this moment's worker latency. An update (cancel, reschedule) or a
+      // cancellation request starts it early.
+      startDelay: delayUntil(input.triggerAt, this.now(), input.dispatchLeadMs ?? 0),
+    });
   }
 
   /**
@@ -263,10 +288,10 @@ export class CallbackService {
     throw err;
   }
 
-  private async readState(app: string, uid: string): Promise<{ state: CallbackState; runId: string }> {
+  private async readState(app: string, uid: string): Promise<{ state: CallbackState; description: WorkflowExecutionDescription }> {
     const handle = this.handle(app, uid);
     const description = await this.describe(app, uid, handle);
-    return { state: await this.stateOf(handle, description), runId: description.runId };
+    return { state: await this.stateOf(handle, description), description };
   }
 
   /** The state of the run `description` describes: queried, read from its start, or its outcome. */
@@ -288,6 +313,7 @@ export class CallbackService {
   }
 
   private async closedState(handle: WorkflowHandle, description: WorkflowExecutionDescription): Promise<CallbackState> {
+    let reason: string | undefined;
     try {
       return (await this.temporalCall(() => handle.result())) as CallbackState;
     } catch (err) {
@@ -300,17 +326,29 @@ export class CallbackService {
         return err.cause.details[0] as CallbackState;
       }
       if (isDependencyUnavailable(err)) throw err;
-      // Terminated, timed out or cancelled by an operator: it will never fire.
-      const { state } = await this.temporalCall(() => registeredStateOf(handle));
-      return { ...state, status: 'cancelled', completedAt: description.closeTime?.toISOString() ?? null };
+      if (err instanceof WorkflowFailedError && err.cause instanceof TerminatedFailure) reason = err.cause.message;
     }
+    // Ended from outside: what it had done by then, from a replay of its history (a query on a closed
+    // run), or as its run started when no service worker answers.
+    const known = await this.workerCall(() => handle.query(stateQuery)).catch(async (err: unknown) => {
+      if (isDependencyUnavailable(err) && !isGrpcDeadlineError(err.cause)) throw err;
+      return (await this.temporalCall(() => registeredStateOf(handle))).state;
+    });
+    const completedAt = description.closeTime?.toISOString() ?? null;
+    if (description.status.name === 'CANCELLED') {
+      // Cancelled through Temporal (the Web UI's Cancel) in a way the workflow did not turn into a result.
+      return { ...known, status: 'cancelled', nextAttemptAt: null, pendingAttempt: null, completedAt };
+    }
+    // Terminated (or timed out): it will never fire again. Not a cancel: a failure, with its reason.
+    const message = description.status.name === 'TERMINATED' ? (reason ?? 'the workflow was terminated') : 'the workflow timed out';
+    return { ...known, status: 'failed', lastError: { code: 'TERMINATED', message }, nextAttemptAt: null, pendingAttempt: null, completedAt };
   }
 
   private summaryOfDescription(app: string, uid: string, description: WorkflowExecutionDescription): CallbackSummary {
     const memo = readMemo(description.memo);
     const attributes = description.typedSearchAttributes;
-    const status = (attributes.get(searchAttributes.status) ?? 'scheduled') as CallbackStatus;
     const triggerAt = attributes.get(searchAttributes.triggerAt) ?? new Date(memo.triggerAt);
+    const status = visibleStatus((attributes.get(searchAttributes.status) ?? 'scheduled') as CallbackStatus, triggerAt.getTime(), this.now());
     return {
       uid,
       app,
@@ -318,7 +356,7 @@ export class CallbackService {
       status,
       triggerAt: triggerAt.toISOString(),
       createdAt: memo.createdAt,
-      links: callbackLinks(this.options.links, app, uid, description.runId),
+      links: callbackLinks(this.options.links, app, uid),
     };
   }
 
@@ -335,7 +373,7 @@ export class CallbackService {
     return this.options.client.workflow.getHandle(callbackWorkflowId(app, uid));
   }
 
-  private summaryOf(input: DelayCallbackInput, status: CallbackStatus, runId: string | undefined): CallbackSummary {
+  private summaryOf(input: DelayCallbackInput, status: CallbackStatus): CallbackSummary {
     return {
       uid: input.uid,
       app: input.app,
@@ -343,12 +381,17 @@ export class CallbackService {
       status,
       triggerAt: input.triggerAt,
       createdAt: input.createdAt,
-      links: callbackLinks(this.options.links, input.app, input.uid, runId),
+      links: callbackLinks(this.options.links, input.app, input.uid),
     };
   }
 
-  private detailOf(state: CallbackState, runId: string | undefined): CallbackDetail {
-    return { ...state, links: callbackLinks(this.options.links, state.app, state.uid, runId) };
+  /** The Read representation at this moment (links name no run: continue-as-new and redrive start new ones). */
+  private detailOf(state: CallbackState, waiting: boolean): CallbackDetail {
+    return { ...presentState(state, this.now()), waitingForWorker: waiting, links: callbackLinks(this.options.links, state.app, state.uid) };
+  }
+
+  private get dispatch(): DispatchSettings {
+    return this.options.dispatch ?? DEFAULT_DISPATCH;
   }
 
   private get registrationTimeouts(): RegistrationTimeouts {
@@ -412,32 +455,13 @@ function summaryLine(input: DelayCallbackInput): string {
   return `${input.alias} of ${input.app}, due ${input.triggerAt}${target}`;
 }
 
-/** 409 for a callback past its waiting states; anything else is not a conflict, so `cause` goes on. */
-/** Milliseconds until `triggerAt`, or undefined when it is due (no delay). */
-function delayUntil(triggerAt: string, now: number): number | undefined {
-  const ms = Date.parse(triggerAt) - now;
+/** Milliseconds until `lead` before `triggerAt`, or undefined when that moment has come (no delay). */
+function delayUntil(triggerAt: string, now: number, lead: number): number | undefined {
+  const ms = Date.parse(triggerAt) - lead - now;
   return ms > 0 ? ms : undefined;
 }
 
-/** Resets a run to the end of its first workflow task; resolves with the new run's id. */
-async function resetToFirstWorkflowTask(handle: WorkflowHandle, runId: string): Promise<string> {
-  const { workflowService, options } = handle.client;
-  const execution = { workflowId: handle.workflowId, runId };
-  const page = await workflowService.getWorkflowExecutionHistory({ namespace: options.namespace, execution, maximumPageSize: 20 });
-  const firstTask = page.history?.events?.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
-  if (!firstTask?.eventId) throw new Error(`workflow ${handle.workflowId} has no completed workflow task to reset to`);
-  const response = await workflowService.resetWorkflowExecution({
-    namespace: options.namespace,
-    workflowExecution: execution,
-    workflowTaskFinishEventId: firstTask.eventId,
-    reason: 'redrive through the delay-callback API',
-    // The same failed run redriven twice (two racing requests) is one reset.
-    requestId: `redrive-${runId}`,
-    resetReapplyType: ResetReapplyType.RESET_REAPPLY_TYPE_NONE,
-  });
-  return response.runId ?? runId;
-}
-
+/** 409 for a callback past its waiting states; anything else is not a conflict, so `cause` goes on. */
 function finishedError(status: CallbackStatus, cause: unknown): unknown {
   if (status === 'running') return new ServiceError('CALLBACK_RUNNING', 'an attempt of this callback is in flight');
   if (!isFinalStatus(status)) return cause;

@@ -3,8 +3,10 @@
  * hand out for them. Pure: no I/O, so every query shape is unit-tested.
  *
  * A callback's status is its CallbackStatus search attribute while its workflow
- * runs or once it closed normally; a workflow an operator terminated (or that
- * timed out) will never fire and counts as cancelled, as GET reports it.
+ * runs or once it closed normally, with two readings GET shares: the first
+ * attempt writes no status, so `scheduled` past CallbackTriggerAt is `running`;
+ * a workflow terminated from outside (or timed out) is `failed` (lastError
+ * TERMINATED), one cancelled through Temporal is `cancelled`.
  */
 import { createHash } from 'node:crypto';
 import { WORKFLOW_TYPE, isFinalStatus, type CallbackStatus } from '../../workflows/contract.js';
@@ -23,7 +25,11 @@ export interface ListFilters {
 }
 
 const ABANDONED_STATUSES = "('Terminated', 'TimedOut', 'Canceled')";
-const ABANDONED = `ExecutionStatus IN ${ABANDONED_STATUSES}`;
+/** Ended from outside without a result of ours: terminated or timed out count as failed, cancelled as cancelled. */
+const ENDED_FROM_OUTSIDE: Partial<Record<CallbackStatus, string>> = {
+  failed: "ExecutionStatus IN ('Terminated', 'TimedOut')",
+  cancelled: "ExecutionStatus = 'Canceled'",
+};
 
 /**
  * Escapes for a string literal of Temporal's SQL-like visibility grammar: its tokenizer (a MySQL
@@ -56,16 +62,25 @@ export function literal(value: string, field = 'query', quote: "'" | '"' = "'"):
   return `${quote}${escaped}${quote}`;
 }
 
-/** Visibility condition for callbacks in `status`. */
-export function statusCondition(status: CallbackStatus): string {
-  if (status === 'cancelled') return `(CallbackStatus = 'cancelled' OR ${ABANDONED})`;
-  if (isFinalStatus(status)) return `CallbackStatus = ${literal(status)} AND ExecutionStatus NOT IN ${ABANDONED_STATUSES}`;
+/**
+ * Visibility condition for callbacks in `status` at `now` (epoch ms). Every value goes through
+ * `literal`, whatever the routes checked before.
+ */
+export function statusCondition(status: CallbackStatus, now: number = Date.now()): string {
+  const outside = ENDED_FROM_OUTSIDE[status];
+  if (isFinalStatus(status)) {
+    const recorded = `(CallbackStatus = ${literal(status)} AND ExecutionStatus NOT IN ${ABANDONED_STATUSES})`;
+    return outside ? `(${recorded} OR ${outside})` : recorded;
+  }
+  const at = literal(new Date(now).toISOString());
+  if (status === 'scheduled') return `CallbackStatus = 'scheduled' AND CallbackTriggerAt > ${at} AND ExecutionStatus = 'Running'`;
+  if (status === 'running') return `(CallbackStatus = 'running' OR (CallbackStatus = 'scheduled' AND CallbackTriggerAt <= ${at})) AND ExecutionStatus = 'Running'`;
   return `CallbackStatus = ${literal(status)} AND ExecutionStatus = 'Running'`;
 }
 
-export function listQuery(app: string, filters: ListFilters = {}): string {
+export function listQuery(app: string, filters: ListFilters = {}, now: number = Date.now()): string {
   const conditions = [`WorkflowType = ${literal(WORKFLOW_TYPE)}`, `CallbackApp = ${literal(app, 'path.app')}`];
-  if (filters.status) conditions.push(statusCondition(filters.status));
+  if (filters.status) conditions.push(statusCondition(filters.status, now));
   if (filters.alias) conditions.push(`CallbackAlias = ${literal(filters.alias, 'query.alias')}`);
   if (filters.triggerAfter !== undefined) conditions.push(`CallbackTriggerAt >= ${literal(new Date(filters.triggerAfter).toISOString())}`);
   if (filters.triggerBefore !== undefined) conditions.push(`CallbackTriggerAt < ${literal(new Date(filters.triggerBefore).toISOString())}`);
@@ -106,13 +121,29 @@ interface PageTokenBody {
   q: string;
   /** Temporal's own token, base64. */
   t: string;
+  /** The moment the listing's status conditions were taken at (epoch ms), kept for every page. */
+  n?: number;
 }
 
 const queryId = (query: string): string => createHash('sha256').update(query).digest('base64url').slice(0, 16);
 
-export function encodePageToken(query: string, temporalToken: Uint8Array): string {
-  const body: PageTokenBody = { q: queryId(query), t: Buffer.from(temporalToken).toString('base64') };
+export function encodePageToken(query: string, temporalToken: Uint8Array, now?: number): string {
+  const body: PageTokenBody = { q: queryId(query), t: Buffer.from(temporalToken).toString('base64'), ...(now === undefined ? {} : { n: now }) };
   return Buffer.from(JSON.stringify(body)).toString('base64url');
+}
+
+/**
+ * The moment a listing's first page was taken at, from one of our tokens: `scheduled` and `running`
+ * depend on the time, so every page of one listing is read as of its first. Undefined when the token
+ * does not say (decodePageToken then refuses it, or it needs no moment).
+ */
+export function pageTokenTime(token: string): number | undefined {
+  try {
+    const body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<PageTokenBody>;
+    return typeof body.n === 'number' && Number.isSafeInteger(body.n) ? body.n : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Temporal's token inside one of ours; 400 for a token we did not issue for this very query. */

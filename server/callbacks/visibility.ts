@@ -19,7 +19,8 @@ import { validationError } from '../errors.js';
 import { GRPC_INVALID_ARGUMENT, hasGrpcCode } from './dependency-calls.js';
 import { callbackLinks, workflowListUiUrl, type LinkSettings } from './links.js';
 import { appBacklog, type AppBacklog } from './app-backlog.js';
-import { appUiQuery, decodePageToken, encodePageToken, listQuery, literal, overdueQuery, statusCondition, type ListFilters } from './visibility-query.js';
+import { appUiQuery, decodePageToken, encodePageToken, listQuery, literal, overdueQuery, pageTokenTime, statusCondition, type ListFilters } from './visibility-query.js';
+import { visibleStatus, waitingForWorker } from './presentation.js';
 import type { CallbackMemo } from './workflow-data.js';
 
 type RawExecution = temporal.api.workflow.v1.IWorkflowExecutionInfo;
@@ -73,7 +74,9 @@ export class CallbackVisibility {
   ) {}
 
   async list(app: string, filters: ListFilters, pageSize: number, pageToken: string | undefined): Promise<CallbackPage> {
-    const query = listQuery(app, filters);
+    // Statuses read by the time (`scheduled` past its trigger is `running`): every page as of the first.
+    const now = (pageToken === undefined ? undefined : pageTokenTime(pageToken)) ?? this.now();
+    const query = listQuery(app, filters, now);
     const nextPageToken = pageToken === undefined ? undefined : decodePageToken(query, pageToken);
     const response = await this.call(() =>
       this.client.workflowService.listWorkflowExecutions({ namespace: this.namespace, query, pageSize, nextPageToken }),
@@ -91,8 +94,8 @@ export class CallbackVisibility {
       seen.add(workflowId);
       newest.push(execution);
     }
-    const items = await Promise.all(newest.map((execution) => this.toItem(app, execution)));
-    const token = response.nextPageToken?.length ? encodePageToken(query, response.nextPageToken) : null;
+    const items = await Promise.all(newest.map((execution) => this.toItem(app, execution, now)));
+    const token = response.nextPageToken?.length ? encodePageToken(query, response.nextPageToken, now) : null;
     return { items, nextPageToken: token };
   }
 
@@ -100,23 +103,25 @@ export class CallbackVisibility {
   async statuses(app: string, workflowIds: readonly string[]): Promise<Map<string, CallbackStatus>> {
     const statuses = new Map<string, CallbackStatus>();
     if (workflowIds.length === 0) return statuses;
-    const query = `${listQuery(app)} AND WorkflowId IN (${workflowIds.map((id) => literal(id)).join(', ')})`;
+    const now = this.now();
+    const query = `${listQuery(app, {}, now)} AND WorkflowId IN (${workflowIds.map((id) => literal(id)).join(', ')})`;
     const response = await this.call(() =>
       this.client.workflowService.listWorkflowExecutions({ namespace: this.namespace, query, pageSize: workflowIds.length * 2 }),
     );
     for (const execution of response.executions ?? []) {
       const workflowId = execution.execution?.workflowId ?? '';
-      if (!statuses.has(workflowId)) statuses.set(workflowId, (await this.toItem(app, execution)).status);
+      if (!statuses.has(workflowId)) statuses.set(workflowId, (await this.toItem(app, execution, now)).status);
     }
     return statuses;
   }
 
   async stats(app: string, overdueGraceMs = OVERDUE_GRACE_MS): Promise<CallbackStats> {
     const base = listQuery(app);
+    const now = this.now();
     const counted = await Promise.all(
       CALLBACK_STATUSES.map(async (status) => {
         const response = await this.call(() =>
-          this.client.workflowService.countWorkflowExecutions({ namespace: this.namespace, query: `${base} AND ${statusCondition(status)}` }),
+          this.client.workflowService.countWorkflowExecutions({ namespace: this.namespace, query: `${base} AND ${statusCondition(status, now)}` }),
         );
         return [status, Number(response.count ?? 0)] as const;
       }),
@@ -150,41 +155,39 @@ export class CallbackVisibility {
       .sort((a, b) => a.trigger - b.trigger)[0];
     const result = { count: Number(count.count ?? 0), oldest: null as OverdueCallback | null, graceSeconds: graceMs / 1000 };
     if (!earliest) return result;
-    const oldest = await this.toItem(app, earliest.execution);
+    const oldest = await this.toItem(app, earliest.execution, now);
     const description = await this.call(() => this.client.workflow.getHandle(callbackWorkflowId(app, oldest.uid)).describe());
-    const pending = description.raw.pendingActivities ?? [];
-    const waitingForWorker = oldest.status === 'running' && pending.some((activity) => !activity.lastStartedTime);
     result.oldest = {
       uid: oldest.uid,
       status: oldest.status,
       triggerAt: oldest.triggerAt,
       overdueMs: now - Date.parse(oldest.triggerAt),
-      waitingForWorker,
+      waitingForWorker: waitingForWorker(description, this.now()),
       links: oldest.links,
     };
     return result;
   }
 
-  private async toItem(app: string, execution: RawExecution): Promise<CallbackListItem> {
+  private async toItem(app: string, execution: RawExecution, now: number): Promise<CallbackListItem> {
     const workflowId = execution.execution?.workflowId ?? '';
     const uid = callbackUidOf(app, workflowId);
     const read = <T>(name: string): T | undefined => attribute<T>(execution, name);
     // The memo is encoded like any payload (codecs included); search attributes never are.
     const memoPayload = (name: keyof CallbackMemo): Promise<string | undefined> =>
       decodePayload<string>(this.client, execution.memo?.fields?.[name], workflowContext(this.namespace, workflowId));
-    const closedAbnormally = [4, 5, 7].includes(Number(execution.status)); // CANCELED, TERMINATED, TIMED_OUT
-    const status = closedAbnormally ? 'cancelled' : ((read<string>(searchAttributes.status.name) ?? 'scheduled') as CallbackStatus);
     // A schedule's fire has its CallbackTriggerAt from its first task on; Temporal's scheduled time before.
     const trigger = read<string | string[]>(searchAttributes.triggerAt.name) ?? read<string | string[]>(scheduledStartTimeKey.name);
     const memoTrigger = trigger === undefined ? await memoPayload('triggerAt') : undefined;
+    const triggerAt = new Date(Array.isArray(trigger) ? trigger[0]! : (trigger ?? memoTrigger ?? 0));
+    const recorded = (read<string>(searchAttributes.status.name) ?? 'scheduled') as CallbackStatus;
     return {
       uid,
       app,
       alias: read<string>(searchAttributes.alias.name) ?? (await memoPayload('alias')) ?? '',
-      status,
-      triggerAt: new Date(Array.isArray(trigger) ? trigger[0]! : (trigger ?? memoTrigger ?? 0)).toISOString(),
+      status: itemStatus(Number(execution.status), recorded, triggerAt.getTime(), now),
+      triggerAt: triggerAt.toISOString(),
       createdAt: (await memoPayload('createdAt')) ?? new Date(Number(execution.startTime?.seconds ?? 0) * 1000).toISOString(),
-      links: callbackLinks(this.links, app, uid, execution.execution?.runId ?? undefined),
+      links: callbackLinks(this.links, app, uid),
     };
   }
 
@@ -202,4 +205,11 @@ function attribute<T>(execution: RawExecution, name: string): T | undefined {
 function triggerOf(execution: RawExecution): string | undefined {
   const trigger = attribute<string | string[]>(execution, searchAttributes.triggerAt.name);
   return Array.isArray(trigger) ? trigger[0] : trigger;
+}
+
+/** A listed callback's status, as GET reports it: ended from outside, or read by the time while running. */
+function itemStatus(executionStatus: number, recorded: CallbackStatus, triggerAtMs: number, now: number): CallbackStatus {
+  if (executionStatus === 4) return 'cancelled'; // CANCELED through Temporal
+  if (executionStatus === 5 || executionStatus === 7) return 'failed'; // TERMINATED, TIMED_OUT: lastError TERMINATED
+  return executionStatus === 1 ? visibleStatus(recorded, triggerAtMs, now) : recorded; // 1: RUNNING
 }

@@ -8,6 +8,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { EventType } from '../temporal/enums.js';
 import { decodeArgument, workflowContext } from '../temporal/payloads.js';
 import {
+  cancelSignal,
   registeredState,
   type CallbackState,
   type DelayCallbackInput,
@@ -16,27 +17,22 @@ import {
 } from '../../workflows/contract.js';
 import { runInputOf, scheduledStartTimeKey } from '../../workflows/schedule-fire.js';
 
+/** The memo: what the Web UI and the listing show without reading the history. The args are not in it (they are in the input). */
 export type CallbackMemo = {
   alias: string;
   createdAt: string;
   triggerAt: string;
   retry: RetryStrategy;
-  /** The first characters of the serialized args, for the Web UI. */
-  argsPreview: string;
   /** A webhook callback's target host (never its path, query or headers), for the Web UI. */
   webhookHost?: string;
 };
 
-const ARGS_PREVIEW_CHARS = 200;
-
 export function memoOf(input: DelayCallbackInput): CallbackMemo {
-  const json = JSON.stringify(input.args);
   return {
     alias: input.alias,
     createdAt: input.createdAt,
     triggerAt: input.triggerAt,
     retry: input.retry,
-    argsPreview: json.length > ARGS_PREVIEW_CHARS ? `${json.slice(0, ARGS_PREVIEW_CHARS)}…` : json,
     ...(input.webhook ? { webhookHost: new URL(input.webhook.url).host } : {}),
   };
 }
@@ -46,10 +42,12 @@ export function readMemo(memo: Record<string, unknown> | undefined): CallbackMem
 }
 
 /**
- * The state a callback had when registered, from the input of its start event, and whether its
- * workflow has run a task since (until its trigger it has not: Temporal holds the first task).
+ * The state a callback had when registered (or when its current run took over), from the input of
+ * its start event, and whether its workflow has run a task since (until its trigger it has not:
+ * Temporal holds the first task). An operator's `cancel` signal recorded meanwhile is applied: the
+ * workflow applies it before anything else when it wakes up, so the callback will never fire.
  */
-export async function registeredStateOf(handle: WorkflowHandle): Promise<{ state: CallbackState; hasRun: boolean }> {
+export async function registeredStateOf(handle: WorkflowHandle): Promise<{ state: CallbackState; hasRun: boolean; input: DelayCallbackInput }> {
   const { workflowService, options } = handle.client;
   const page = await workflowService.getWorkflowExecutionHistory({
     namespace: options.namespace,
@@ -71,5 +69,11 @@ export async function registeredStateOf(handle: WorkflowHandle): Promise<{ state
     scheduledStartTime: scheduledAt ? new Date(defaultPayloadConverter.fromPayload<string>(scheduledAt)) : undefined,
     startTime: new Date(Number(started.eventTime?.seconds ?? 0) * 1000 + Math.floor((started.eventTime?.nanos ?? 0) / 1e6)),
   });
-  return { state: registeredState(input), hasRun };
+  const state = registeredState(input);
+  const cancelled = hasRun ? undefined : events.find((event) => event.workflowExecutionSignaledEventAttributes?.signalName === cancelSignal.name);
+  if (cancelled && (state.status === 'scheduled' || state.status === 'retrying')) {
+    const at = cancelled.eventTime ? new Date(Number(cancelled.eventTime.seconds ?? 0) * 1000 + Math.floor((cancelled.eventTime.nanos ?? 0) / 1e6)) : new Date();
+    return { state: { ...state, status: 'cancelled', nextAttemptAt: null, completedAt: at.toISOString() }, hasRun, input };
+  }
+  return { state, hasRun, input };
 }

@@ -73,7 +73,8 @@ export const callbackRoutes: FastifyPluginAsyncTypebox<CallbackRoutesOptions> = 
       schema: {
         summary: 'Cancel a callback',
         description:
-          '200 while scheduled or retrying (also when already cancelled); 409 CALLBACK_RUNNING during an attempt; ' +
+          '200 while scheduled or retrying (also when already cancelled), and while an attempt is dispatched or queued whose ' +
+          'handler has not started (it stands down); 409 CALLBACK_RUNNING once the handler has started; ' +
           '409 CALLBACK_FINISHED once succeeded or failed.',
         tags: TAGS,
         params: CallbackParams,
@@ -92,7 +93,9 @@ export const callbackRoutes: FastifyPluginAsyncTypebox<CallbackRoutesOptions> = 
     {
       schema: {
         summary: 'Reschedule a callback',
-        description: 'Moves the next attempt of a scheduled or retrying callback (its triggerAt or nextAttemptAt).',
+        description:
+          'Moves the next attempt of a scheduled or retrying callback (its triggerAt or nextAttemptAt); a dispatched attempt ' +
+          'whose handler has not started stands down and is dispatched again for the new time. 409 CALLBACK_RUNNING once the handler has started.',
         tags: TAGS,
         params: CallbackParams,
         body: RescheduleBody,
@@ -112,8 +115,8 @@ export const callbackRoutes: FastifyPluginAsyncTypebox<CallbackRoutesOptions> = 
       schema: {
         summary: 'Redrive a failed callback',
         description:
-          'Runs a failed callback again now, with its original args and retry strategy, under the same uid (a new run of its ' +
-          'workflow; the failed run stays in the history). 409 CALLBACK_NOT_FAILED otherwise. Send no body.',
+          'Runs a failed (or terminated) callback again now, with its original args and retry strategy, under the same uid (a new ' +
+          'run of its workflow, from the registration; the failed run stays in Temporal). 409 CALLBACK_NOT_FAILED otherwise. Send no body.',
         tags: TAGS,
         params: CallbackParams,
         response: { 200: CallbackDetail, ...errorResponses(400, 401, 403, 404, 409, 429, 503) },

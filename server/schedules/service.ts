@@ -21,7 +21,7 @@ import { decodePageToken, encodePageToken, literal } from '../callbacks/visibili
 import { ServiceError, scheduleNotFound, validationError } from '../errors.js';
 import type { ScheduleBody, SchedulePage, SchedulePatchBody, ScheduleView } from '../../shared/schemas/schedules.js';
 import { definitionOf, fingerprintOf, patchedDefinition, scheduleIdOf, type ScheduleLimits } from './definition.js';
-import { createOptionsOf, definitionOfDescription, memoOfDescription, updateOptionsOf } from './temporal-schedule.js';
+import { createOptionsOf, definitionOfDescription, memoOfDescription, updateOptionsOf, type FireSettings } from './temporal-schedule.js';
 import { scheduleSummaryOf, scheduleViewOf } from './view.js';
 
 export interface ScheduleServiceOptions {
@@ -32,6 +32,8 @@ export interface ScheduleServiceOptions {
   visibility: CallbackVisibility;
   /** Bounds a Temporal call (503 past it), as for callbacks. */
   call: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** How each fire's workflow runs its attempts. @default 3 worker-loss redeliveries */
+  fire?: FireSettings;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
 }
@@ -64,7 +66,7 @@ export class ScheduleService {
     }
     try {
       await this.options.call(() =>
-        this.options.client.schedule.create(createOptionsOf(app, scheduleId, definition, fingerprint, this.options.limits.maxHorizonSeconds)),
+        this.options.client.schedule.create(createOptionsOf(app, scheduleId, definition, fingerprint, this.options.limits.maxHorizonSeconds, this.fire)),
       );
     } catch (err) {
       if (err instanceof ScheduleAlreadyRunning) return this.replay(app, scheduleId, await this.describe(app, scheduleId), fingerprint);
@@ -100,7 +102,7 @@ export class ScheduleService {
         const before = this.definitionOf(app, scheduleId, previous);
         const definition = patchedDefinition(before, patch, limits, this.now());
         const remaining = remainingAfter(before.settings.limit, definition.settings.limit, previous);
-        return updateOptionsOf(app, scheduleId, definition, previous, remaining, limits.maxHorizonSeconds);
+        return updateOptionsOf(app, scheduleId, definition, previous, remaining, limits.maxHorizonSeconds, this.fire);
       }),
     );
     return this.get(app, scheduleId);
@@ -198,6 +200,10 @@ export class ScheduleService {
 
   private get namespace(): string {
     return this.options.links.namespace;
+  }
+
+  private get fire(): FireSettings {
+    return this.options.fire ?? { workerLossRedeliveries: 3 };
   }
 }
 

@@ -9,7 +9,7 @@
  */
 import type { ScheduleDescription, ScheduleOptions, ScheduleOptionsStartWorkflowAction, ScheduleUpdateOptions, Workflow } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import { SERVICE_TASK_QUEUE, WORKFLOW_TYPE, searchAttributes, type ScheduleFireInput } from '../../workflows/contract.js';
+import { SERVICE_TASK_QUEUE, WORKFLOW_TYPE, WORKFLOW_VERSION, searchAttributes, type ScheduleFireInput } from '../../workflows/contract.js';
 import { scheduleActionWorkflowId, temporalScheduleId } from '../../workflows/schedule-fire.js';
 import type { ScheduleDefinition, ScheduleSettings } from './definition.js';
 import { temporalPoliciesOf } from './policies.js';
@@ -30,12 +30,30 @@ export interface ScheduleMemo {
 
 const ARGS_PREVIEW_CHARS = 200;
 
-function fireInputOf(app: string, scheduleId: string, definition: ScheduleDefinition): ScheduleFireInput {
-  const { alias, args, retry, attemptTimeoutSeconds } = definition.template;
-  return { app, scheduleId, alias, args, retry, attemptTimeoutSeconds };
+/** How each fire's workflow runs its attempts (service configuration, not the schedule's). */
+export interface FireSettings {
+  /** Deliveries of one attempt after the first when its worker is lost (WORKER_LOSS_REDELIVERIES). */
+  workerLossRedeliveries: number;
 }
 
-function actionOf(app: string, scheduleId: string, definition: ScheduleDefinition): ScheduleOptionsStartWorkflowAction<Workflow> {
+function fireInputOf(app: string, scheduleId: string, definition: ScheduleDefinition, fire: FireSettings): ScheduleFireInput {
+  const { alias, args, retry, attemptTimeoutSeconds } = definition.template;
+  // Version 2 of the workflow; no pre-dispatch lead: Temporal starts a fire at its time, so its
+  // attempt is dispatched at once and the worker starts it as soon as it arrives.
+  return {
+    app,
+    scheduleId,
+    alias,
+    args,
+    retry,
+    attemptTimeoutSeconds,
+    version: WORKFLOW_VERSION,
+    dispatchLeadMs: 0,
+    workerLossRedeliveries: fire.workerLossRedeliveries,
+  };
+}
+
+function actionOf(app: string, scheduleId: string, definition: ScheduleDefinition, fire: FireSettings): ScheduleOptionsStartWorkflowAction<Workflow> {
   const { alias, args, retry } = definition.template;
   const json = JSON.stringify(args);
   const memo: FireMemo = {
@@ -49,7 +67,7 @@ function actionOf(app: string, scheduleId: string, definition: ScheduleDefinitio
     workflowType: WORKFLOW_TYPE,
     taskQueue: SERVICE_TASK_QUEUE,
     workflowId: scheduleActionWorkflowId(app, scheduleId),
-    args: [fireInputOf(app, scheduleId, definition)],
+    args: [fireInputOf(app, scheduleId, definition, fire)],
     memo: memo as unknown as Record<string, unknown>,
     // CallbackTriggerAt differs per fire: the fire's first status write adds it (schedule-fire.ts).
     typedSearchAttributes: [
@@ -74,12 +92,13 @@ export function createOptionsOf(
   definition: ScheduleDefinition,
   fingerprint: string,
   maxSeconds: number,
+  fire: FireSettings,
 ): ScheduleOptions {
   const memo: ScheduleMemo = { fingerprint };
   return {
     scheduleId: temporalScheduleId(app, scheduleId),
     spec: temporalSpecOf(definition.settings, maxSeconds),
-    action: actionOf(app, scheduleId, definition),
+    action: actionOf(app, scheduleId, definition, fire),
     policies: temporalPoliciesOf(definition.settings),
     state: definition.settings.limit === null ? {} : { remainingActions: definition.settings.limit },
     memo: memo as unknown as Record<string, unknown>,
@@ -95,10 +114,11 @@ export function updateOptionsOf(
   previous: ScheduleDescription,
   remainingActions: number | undefined,
   maxSeconds: number,
+  fire: FireSettings,
 ): ScheduleUpdateOptions {
   return {
     spec: temporalSpecOf(definition.settings, maxSeconds),
-    action: actionOf(app, scheduleId, definition),
+    action: actionOf(app, scheduleId, definition, fire),
     policies: temporalPoliciesOf(definition.settings),
     state: { paused: previous.state.paused, note: previous.state.note, remainingActions },
     typedSearchAttributes: scheduleAttributes(app, definition),

@@ -194,6 +194,9 @@ export const CallbackDetail = Type.Object({
     }),
     { description: 'The most recent attempts, oldest first.' },
   ),
+  waitingForWorker: Type.Boolean({
+    description: "Its attempt waits in the app's task queue: no worker of the app has taken it yet (none runs, or all are busy).",
+  }),
   links: Links,
 }, {
   examples: [
@@ -219,6 +222,7 @@ export const CallbackDetail = Type.Object({
         },
         { attempt: 2, startedAt: '2026-11-27T10:00:13.030Z', finishedAt: '2026-11-27T10:00:13.040Z', error: null },
       ],
+      waitingForWorker: false,
     },
   ],
 });

@@ -41,10 +41,10 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 
 describe.concurrent('reschedule', () => {
   it('moves a scheduled callback later: it fires at the new time, not the old one', async () => {
-    // Due in 4 s: room for the PATCH to land before the old time on a loaded machine.
-    const { uid, triggerAt } = await client.register({ alias: 'ok', delaySeconds: 4 });
-    const moved = await client.reschedule(uid, { delaySeconds: 7 });
-    expect(Date.parse(moved.triggerAt)).toBeGreaterThan(Date.parse(triggerAt) + 1_500);
+    // Due in 5 s: well before its attempt is dispatched (DISPATCH_LEAD_MS ahead), even on a loaded machine.
+    const { uid, triggerAt } = await client.register({ alias: 'ok', delaySeconds: 5 });
+    const moved = await client.reschedule(uid, { delaySeconds: 8 });
+    expect(Date.parse(moved.triggerAt)).toBeGreaterThan(Date.parse(triggerAt) + 2_500);
     expect(moved.status).toBe('scheduled');
     const [run] = await recorder.waitForRuns(uid, 1);
     expect(run!.at).toBeGreaterThanOrEqual(Date.parse(moved.triggerAt));

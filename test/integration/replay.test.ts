@@ -1,6 +1,6 @@
 /**
- * Workflow upgrades: the recorded histories of `delayCallback` (test/histories/, recorded by
- * `npx tsx scripts/record-histories.ts`) must replay against the workflow code of this
+ * Workflow upgrades: the recorded histories of `delayCallback` (test/histories/<version>/, recorded by
+ * `npx tsx scripts/record-histories.ts <version>`) must replay against the workflow code of this
  * commit. A change that would break callbacks already running or sleeping (some sleep for
  * years) fails here with a determinism violation. Two fixtures show that the test can fail,
  * and that the same change behind `patched()` passes.
@@ -16,10 +16,12 @@ import { HISTORY_SCENARIOS } from '../../scripts/lib/history-scenarios.js';
 import { installTemporalRuntime } from '../../server/temporal/runtime.js';
 
 const dir = join(import.meta.dirname, '..', 'histories');
-/** Every history, also those kept in sub-folders from earlier versions of the workflow. */
+/** The folder of the current workflow version's recording (scripts/record-histories.ts writes it). */
+const CURRENT = 'v2';
+/** Every history of every version of the workflow, each in the folder of its version (v1/, v2/, ...). */
 const files = (readdirSync(dir, { recursive: true }) as string[]).filter((name) => name.endsWith('.json')).sort();
-/** The histories of the current recording (the top folder). */
-const current = files.filter((name) => !name.includes('/'));
+/** The histories of the current recording. */
+const current = files.filter((name) => name.startsWith(`${CURRENT}/`));
 
 /**
  * History JSON (as `temporal workflow show -o json` writes it) to a History message. The SDK's own
@@ -62,8 +64,9 @@ const quiet = { log: () => undefined, trace: () => undefined, debug: () => undef
 describe('recorded histories of delayCallback', () => {
   beforeAll(() => installTemporalRuntime('warn'));
 
-  it('cover every scenario of the recording script, each a non-empty history', () => {
-    expect(current.map((name) => name.replace(/\.json$/, '')).sort()).toEqual(HISTORY_SCENARIOS.map((s) => s.name).sort());
+  it('cover every scenario of the recording script, each a non-empty history, and keep the older versions', () => {
+    expect(current.map((name) => name.slice(CURRENT.length + 1).replace(/\.json$/, '')).sort()).toEqual(HISTORY_SCENARIOS.map((s) => s.name).sort());
+    expect(files.filter((name) => name.startsWith('v1/')).length).toBeGreaterThanOrEqual(12);
     for (const { history } of histories()) expect((history as { events: unknown[] }).events.length).toBeGreaterThan(3);
   });
 

@@ -44,9 +44,11 @@ export class FaultStack {
     readonly temporalClient: Client,
     private readonly connection: Connection,
     private readonly ports: { temporal: number; ui: number; facade: number; worker: number },
+    /** More environment for the facade and the service worker (a scenario's settings). */
+    private readonly extraEnv: Record<string, string> = {},
   ) {}
 
-  static async start(scenario: string): Promise<FaultStack> {
+  static async start(scenario: string, options: { env?: Record<string, string> } = {}): Promise<FaultStack> {
     const dir = await mkdtemp(join(tmpdir(), `delay-callback-faults-${scenario}-`));
     const temporalPort = await getPort({ host });
     const uiPort = await getPort({ host, exclude: [temporalPort] });
@@ -59,7 +61,7 @@ export class FaultStack {
     const connection = await Connection.connect({ address: temporal.address });
     const stack = new FaultStack(dir, temporal, redis, new Client({ connection }), connection, {
       temporal: temporalPort, ui: uiPort, facade: facadePort, worker: workerPort,
-    });
+    }, options.env);
     try {
       await Promise.all([stack.startFacade(), stack.startServiceWorker()]);
     } catch (err) {
@@ -101,6 +103,7 @@ export class FaultStack {
       DELAY_CALLBACK_TOKENS: '',
       DELAY_CALLBACK_TOKENS_FILE: '',
       DELAY_CALLBACK_ADMIN_TOKEN: '',
+      ...this.extraEnv,
     };
   }
 

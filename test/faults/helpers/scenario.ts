@@ -6,11 +6,11 @@ import { recordFigures } from './figures.js';
 import type { Reconciliation } from './reconcile.js';
 
 /** Starts a deployment before the file's tests and stops it after (keeping its logs if a test failed). */
-export function useFaultStack(slug: string): { readonly stack: FaultStack } {
+export function useFaultStack(slug: string, options: { env?: Record<string, string> } = {}): { readonly stack: FaultStack } {
   let stack: FaultStack | undefined;
   let failed = false;
   beforeAll(async () => {
-    stack = await FaultStack.start(slug);
+    stack = await FaultStack.start(slug, options);
   });
   afterEach((context) => {
     if (context.task.result?.state === 'fail') failed = true;
