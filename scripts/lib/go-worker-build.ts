@@ -7,12 +7,12 @@
  * the first one's binary. `go build` fetches modules from the Go module proxy
  * on a machine that has not built it before.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { delimiter, join, relative, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { runGo } from './run-go.js';
 import { toolsDir as defaultToolsDir } from './tools-dir.js';
 
 /** The example's sources. */
@@ -73,7 +73,7 @@ export async function ensureGoWorkerBinary(
     const staging = join(versionDir, `go-worker.partial-${process.pid}`);
     const started = Date.now();
     log(`building examples/go-worker into ${versionDir} (once per version of its sources)`);
-    await runGoBuild(go, staging, env);
+    await runGo(['build', '-trimpath', '-o', staging, '.'], { go, env, cwd: GO_WORKER_DIR, goflags: '-mod=readonly' });
     await rename(staging, target);
     log(`built in ${Math.round((Date.now() - started) / 1000)} s`);
     return { path: target, built: true };
@@ -81,24 +81,4 @@ export async function ensureGoWorkerBinary(
     await release().catch(() => undefined);
     await rm(join(versionDir, `go-worker.partial-${process.pid}`), { force: true });
   }
-}
-
-function runGoBuild(go: string, output: string, env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    // CGO off: no C toolchain needed, and the binary runs anywhere on this OS.
-    const child = spawn(go, ['build', '-trimpath', '-o', output, '.'], {
-      cwd: GO_WORKER_DIR,
-      env: { ...env, CGO_ENABLED: '0', GOFLAGS: `${env.GOFLAGS ?? ''} -buildvcs=false -mod=readonly`.trim() },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4_000);
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code === 0) resolvePromise();
-      else reject(new Error(`go build exited with ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`));
-    });
-  });
 }

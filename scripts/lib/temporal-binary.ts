@@ -9,12 +9,13 @@
  *
  * When every source fails it throws one error naming each source and why.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import lockfile from 'proper-lockfile';
+import { runGo } from './run-go.js';
 import { toolsDir as defaultToolsDir } from './tools-dir.js';
 
 const execFileAsync = promisify(execFile);
@@ -194,7 +195,7 @@ async function buildWithGo(tools: string, env: NodeJS.ProcessEnv, log: (line: st
     const started = Date.now();
     const ticker = setInterval(() => log(`  still building... ${Math.round((Date.now() - started) / 1000)} s`), 15_000);
     try {
-      await runGoInstall(go, staging, env);
+      await runGo(['install', PINNED_CLI_MODULE], { go, env: { ...env, GOBIN: staging } });
     } finally {
       clearInterval(ticker);
     }
@@ -207,25 +208,6 @@ async function buildWithGo(tools: string, env: NodeJS.ProcessEnv, log: (line: st
   } finally {
     await release().catch(() => undefined);
   }
-}
-
-function runGoInstall(go: string, gobin: string, env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // CGO is not needed (the CLI's SQLite is pure Go) and turning it off spares a C toolchain.
-    const child = spawn(go, ['install', PINNED_CLI_MODULE], {
-      env: { ...env, GOBIN: gobin, CGO_ENABLED: '0', GOFLAGS: `${env.GOFLAGS ?? ''} -buildvcs=false`.trim() },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4_000);
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code === 0) resolve();
-      else reject(new Error(`go install exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
-    });
-  });
 }
 
 /**

@@ -6,11 +6,12 @@
  * `DELAY_CALLBACK_TOOLS_DIR/temporal-server-<version>/bin/{temporal-server,temporal-sql-tool}`,
  * built once per machine under a lock so two runs never build at once.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { access, constants, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import lockfile from 'proper-lockfile';
+import { runGo } from './run-go.js';
 import { toolsDir as defaultToolsDir } from './tools-dir.js';
 
 const execFileAsync = promisify(execFile);
@@ -86,15 +87,14 @@ async function buildInto(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
   const staging = join(dir, `bin.partial-${process.pid}`);
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
-  const goEnv = { ...env, CGO_ENABLED: '0', GOFLAGS: `${env.GOFLAGS ?? ''} -buildvcs=false`.trim() };
   const targets = Object.values(PACKAGES).map((pkg) => `${SERVER_MODULE}/${pkg}@v${PINNED_SERVER_VERSION}`);
   try {
-    await runGo(['install', ...targets], { ...goEnv, GOBIN: staging }, dir);
+    await runGo(['install', ...targets], { env: { ...env, GOBIN: staging }, cwd: dir });
     await rename(join(staging, 'server'), join(staging, 'temporal-server'));
     await rename(join(staging, 'sql'), join(staging, 'temporal-sql-tool'));
   } catch (err) {
     if (!/replace|exclude/i.test((err as Error).message)) throw err;
-    await buildThroughWrapperModule(dir, staging, goEnv);
+    await buildThroughWrapperModule(dir, staging, env);
   }
   await rm(join(dir, 'bin'), { recursive: true, force: true });
   await rename(staging, join(dir, 'bin'));
@@ -105,25 +105,10 @@ async function buildThroughWrapperModule(dir: string, staging: string, env: Node
   await rm(moduleDir, { recursive: true, force: true });
   await mkdir(moduleDir, { recursive: true });
   await writeFile(join(moduleDir, 'go.mod'), 'module delay-callback.local/temporal-server-build\n\ngo 1.23\n');
-  await runGo(['get', `${SERVER_MODULE}@v${PINNED_SERVER_VERSION}`], env, moduleDir);
+  await runGo(['get', `${SERVER_MODULE}@v${PINNED_SERVER_VERSION}`], { env, cwd: moduleDir });
   for (const [name, pkg] of Object.entries(PACKAGES)) {
-    await runGo(['build', '-o', join(staging, name), `${SERVER_MODULE}/${pkg}`], env, moduleDir);
+    await runGo(['build', '-o', join(staging, name), `${SERVER_MODULE}/${pkg}`], { env, cwd: moduleDir });
   }
-}
-
-function runGo(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('go', args, { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4_000);
-    });
-    child.once('error', (err) => reject(new Error(`could not run go (is the Go toolchain on PATH?): ${err.message}`)));
-    child.once('exit', (code) => {
-      if (code === 0) resolve();
-      else reject(new Error(`go ${args[0]} exited with ${code}: ${stderr.trim().split('\n').slice(-4).join(' | ')}`));
-    });
-  });
 }
 
 /** Both answer `--version` with the pinned release: returns it, or undefined (missing or broken). */
