@@ -74,6 +74,12 @@ export interface Classification {
   acceptedLatencies: number[];
 }
 
+/** What became of the accepted registrations: the counts a bench side reports as they are. */
+export type FireCounts = Pick<
+  Classification,
+  'fired' | 'lateBeyondWindow' | 'lost' | 'lostNoWorkflow' | 'lostClosedUnfired' | 'unresolved' | 'ghosts' | 'unknownFired' | 'early'
+>;
+
 export function classify(input: ClassifyInput): Classification {
   const result: Classification = {
     accepted: 0, refused: 0, unknown: 0, errors: 0, byCode: {},

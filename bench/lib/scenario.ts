@@ -9,7 +9,7 @@
 import { loadavg as osLoad } from 'node:os';
 import type { Breakdown, SampledCallback } from './breakdown.js';
 import { FireCollector, type FireRecord } from './fire-log.js';
-import { classify, type RegistrationResult } from './outcome.js';
+import { classify, type FireCounts, type RegistrationResult } from './outcome.js';
 import { pace } from './pacer.js';
 import { settle, type SettleSource } from './settle.js';
 import { costPerCallback, type ServerCostPerCallback, type ServerCounters } from './temporal-metrics.js';
@@ -34,7 +34,7 @@ export interface ScenarioParams {
   maxInFlight: number;
 }
 
-export interface SideResult {
+export interface SideResult extends FireCounts {
   system: SystemName;
   rate: number;
   count: number;
@@ -55,17 +55,8 @@ export interface SideResult {
   registrationLatencyMs: Distribution;
   /** Every registration, whatever the answer (the "answered within 2 s" target). */
   answerLatencyMs: Distribution;
-  fired: number;
-  lateBeyondWindow: number;
-  lost: number;
-  lostNoWorkflow: number;
-  lostClosedUnfired: number;
-  unresolved: number;
-  ghosts: number;
-  unknownFired: number;
   duplicates: number;
   laterAttempts: number;
-  early: number;
   latenessMs: Distribution;
   deliveredPerSecond: number;
   /** Every registration accepted, nothing lost, early, duplicated or ghostly, p99 lateness < 1 s. */

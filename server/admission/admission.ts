@@ -7,17 +7,11 @@
  * with Retry-After, and happens before anything is registered.
  */
 import { ServiceError, overloaded, type OverloadReason } from '../errors.js';
+import type { Config } from '../config.js';
 import { StartLimiter } from './start-limiter.js';
 
-export interface AdmissionSettings {
-  maxInflightStarts: number;
-  queueTimeoutMs: number;
-  maxEventLoopDelayMs: number;
-  maxHeapUsedBytes: number;
-  retryAfterSeconds: number;
-  maxFireBacklogSeconds: number;
-  dueSoonSeconds: number;
-}
+/** The ADMISSION_* settings (docs/overload.md). */
+export type AdmissionSettings = Config['admission'];
 
 export interface AdmissionSignals {
   /** The facade's process load, sampled (by @fastify/under-pressure). */

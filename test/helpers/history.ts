@@ -23,4 +23,14 @@ export async function historyOf(temporal: Client, app: string, uid: string): Pro
   }));
 }
 
+/** Whether Temporal knows the callback's workflow (any run, open or closed). */
+export async function workflowExists(temporal: Client, app: string, uid: string): Promise<boolean> {
+  try {
+    await temporal.workflow.getHandle(callbackWorkflowId(app, uid)).describe();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const ofType = (events: HistoryEvent[], type: string): HistoryEvent[] => events.filter((event) => event.type === type);

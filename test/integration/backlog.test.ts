@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { startTestStack, uniqueName, type TestStack } from '../helpers/stack.js';
+import { parseMetrics } from '../helpers/metrics.js';
 
 const app = uniqueName('backlog');
 let stack: TestStack;
@@ -19,16 +20,8 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-/** Samples of a Prometheus text exposition: `name{labels}` -> value. */
 async function scrape(): Promise<Map<string, number>> {
-  const text = await (await fetch(`${stack.baseUrl}/metrics`)).text();
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const cut = line.lastIndexOf(' ');
-    samples.set(line.slice(0, cut), Number(line.slice(cut + 1)));
-  }
-  return samples;
+  return parseMetrics(await (await fetch(`${stack.baseUrl}/metrics`)).text());
 }
 
 describe('backlog', () => {

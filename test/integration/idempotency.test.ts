@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DelayCallbackClient } from '../../client-sdk/index.js';
 import { deterministicUid, fingerprintOf } from '../../server/callbacks/registration.js';
 import { callbackWorkflowId } from '../../workflows/contract.js';
+import { workflowExists as exists } from '../helpers/history.js';
 import { Recorder, waitForStatus } from '../helpers/recorder.js';
 import { startTestStack, uniqueName, type TestStack } from '../helpers/stack.js';
 
@@ -20,14 +21,7 @@ afterAll(async () => stack?.close());
 
 const path = (): string => `/v1/apps/${client.app}/callbacks`;
 
-async function workflowExists(uid: string): Promise<boolean> {
-  try {
-    await stack.temporal.workflow.getHandle(callbackWorkflowId(client.app, uid)).describe();
-    return true;
-  } catch {
-    return false;
-  }
-}
+const workflowExists = (uid: string): Promise<boolean> => exists(stack.temporal, client.app, uid);
 
 describe.concurrent('idempotency keys', () => {
   it('replays the same key and body: same uid, 200, Idempotent-Replayed, one run', async () => {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { startTestStack, uniqueName, type TestStack } from '../helpers/stack.js';
+import { parseMetrics } from '../helpers/metrics.js';
 
 const app = uniqueName('metrics');
 let stack: TestStack;
@@ -15,17 +16,6 @@ beforeAll(async () => {
   stack = await startTestStack({ defaultMetrics: true, env: { TEMPORAL_NAMESPACE: inject('metricsNamespace') } });
 });
 afterAll(async () => stack?.close());
-
-/** Samples of a Prometheus text exposition: `name{labels}` -> value. */
-function parseMetrics(text: string): Map<string, number> {
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const cut = line.lastIndexOf(' ');
-    samples.set(line.slice(0, cut), Number(line.slice(cut + 1)));
-  }
-  return samples;
-}
 
 async function scrape(): Promise<{ text: string; samples: Map<string, number> }> {
   const response = await fetch(`${stack.baseUrl}/metrics`);

@@ -14,6 +14,7 @@ import { deterministicUid, fingerprintOf } from '../../server/callbacks/registra
 import { callbackWorkflowId } from '../../workflows/contract.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { expectEnvelope } from '../helpers/envelope.js';
+import { workflowExists as exists } from '../helpers/history.js';
 import { startGrpcFaultProxy, type GrpcFaultProxy } from '../helpers/grpc-fault-proxy.js';
 import { Recorder, waitForStatus } from '../helpers/recorder.js';
 import { startTestStack, testEnv, uniqueName, type TestStack } from '../helpers/stack.js';
@@ -52,14 +53,7 @@ async function metricsOf(of: TestStack): Promise<string> {
   return (await fetch(`${of.baseUrl}/metrics`)).text();
 }
 
-async function workflowExists(uid: string): Promise<boolean> {
-  try {
-    await stack.temporal.workflow.getHandle(callbackWorkflowId(client.app, uid)).describe();
-    return true;
-  } catch {
-    return false;
-  }
-}
+const workflowExists = (uid: string): Promise<boolean> => exists(stack.temporal, client.app, uid);
 
 describe('a start Temporal does not answer in time', () => {
   it('answers 201 when the workflow exists (the start landed, its answer was lost), and it fires once', async () => {
