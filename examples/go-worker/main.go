@@ -37,10 +37,12 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	namespace := envOr("TEMPORAL_NAMESPACE", "default")
+	identity := fmt.Sprintf("%s@go-worker:%d", app, os.Getpid())
 	c, err := client.Dial(client.Options{
 		HostPort:  envOr("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
-		Namespace: envOr("TEMPORAL_NAMESPACE", "default"),
-		Identity:  fmt.Sprintf("%s@go-worker:%d", app, os.Getpid()),
+		Namespace: namespace,
+		Identity:  identity,
 	})
 	if err != nil {
 		log.Fatalf("cannot connect to Temporal: %v", err)
@@ -50,8 +52,11 @@ func main() {
 	w := worker.New(c, callback.TaskQueue(app), worker.Options{
 		MaxConcurrentActivityExecutionSize: 100,
 		WorkerStopTimeout:                  stopTimeout,
+		// The contract wants a running handler's heartbeat to reach Temporal at least every 2 s; the
+		// SDK would otherwise send one per 8 s (80% of the workflow's 10 s heartbeat timeout).
+		MaxHeartbeatThrottleInterval: 2 * time.Second,
 	})
-	invoker := &callback.Activity{Handlers: exampleHandlers()}
+	invoker := &callback.Activity{Handlers: exampleHandlers(), Temporal: c, Namespace: namespace, Identity: identity}
 	w.RegisterActivityWithOptions(invoker.Invoke, activity.RegisterOptions{Name: callback.ActivityName})
 	if err := w.Start(); err != nil {
 		log.Fatalf("cannot start the worker: %v", err)

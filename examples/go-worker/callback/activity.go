@@ -3,60 +3,116 @@ package callback
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 )
 
-// Activity runs callbacks by alias: register its Invoke method as ActivityName.
+// signalTimeout bounds the attempt-started signal.
+const signalTimeout = 5 * time.Second
+
+var errAttemptTimedOut = errors.New("the attempt timed out")
+
+// Activity runs callbacks by alias: register its Invoke method as ActivityName. Use it by pointer.
 type Activity struct {
 	Handlers Handlers
-	// HeartbeatInterval: how often a running attempt is reported alive (the workflow's
-	// heartbeat timeout is 10 s). Default 3 s.
+	// Temporal makes the pre-start check and sends the attempt-started signal. Required: without
+	// it an attempt with a due time is given up as a lost delivery, as its check cannot be made.
+	Temporal client.Client
+	// Namespace and Identity go with the pre-start check: the client's own. Namespace defaults to
+	// client.DefaultNamespace.
+	Namespace, Identity string
+	// HeartbeatInterval: how often a running handler is reported alive. The SDK throttles what
+	// reaches Temporal to one per the worker's MaxHeartbeatThrottleInterval, which the contract
+	// wants at most 2 s. Default 1 s.
 	HeartbeatInterval time.Duration
 	// MaxResultBytes bounds a handler's serialized result. Default DefaultMaxResultBytes.
 	MaxResultBytes int
-	// BeforeHandler, when set, runs once the due time is reached and before the handler starts;
-	// an error it returns is returned as is (the place for a pre-start check).
-	BeforeHandler func(ctx context.Context, input Input) error
-	// Now is the clock, for tests. Default time.Now.
-	Now func() time.Time
+
+	margin checkMargin
 }
 
 // Invoke is the activity "invokeCallback".
 func (a *Activity) Invoke(ctx context.Context, input Input) (*Result, error) {
-	stopHeartbeats := a.heartbeat(ctx)
-	defer stopHeartbeats()
-
-	if err := a.waitUntilDue(ctx, input); err != nil {
-		return nil, err
-	}
-	if a.BeforeHandler != nil {
-		if err := a.BeforeHandler(ctx, input); err != nil {
+	// Attempts of workflows older than input version 2 carry no due time: no hold, no check.
+	if input.DueAt != nil {
+		if err := a.holdUntilDue(ctx, time.UnixMilli(*input.DueAt)); err != nil {
 			return nil, err
 		}
 	}
-	started := a.now()
+	return a.runHandler(ctx, input)
+}
+
+type handlerOutcome struct {
+	value any
+	err   error
+}
+
+// runHandler starts the handler now and reports how its attempt ended.
+func (a *Activity) runHandler(ctx context.Context, input Input) (*Result, error) {
+	started := time.Now()
 	startedAt := formatTime(started)
 	fail := func(code, message string) (*Result, error) {
 		return nil, temporal.NewNonRetryableApplicationError(message, code, nil, FailureDetails{StartedAt: startedAt})
 	}
-
 	handler, ok := a.Handlers[input.Alias]
 	if !ok {
 		return fail(AliasNotDefined, fmt.Sprintf("no handler is defined for alias %q on this worker", input.Alias))
 	}
-	outcome, timedOut := a.run(ctx, handler, input, started)
-	if timedOut {
+	activity.GetLogger(ctx).Info("Handler started", "Alias", input.Alias, "UID", input.UID, "Attempt", input.Attempt)
+
+	// The handler's context does not inherit the activity context's cancellation: a stand-down
+	// that Temporal delivers once the handler has started must not stop it. watch passes on the
+	// other ends of the activity context, and closes cut first.
+	handlerCtx, stopHandler := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer stopHandler(nil)
+	cut := make(chan struct{})
+	stopWatching := a.watch(ctx, input.Attempt, stopHandler, cut)
+	defer stopWatching()
+
+	done := make(chan handlerOutcome, 1)
+	go func() {
+		defer func() {
+			if recovered := recover(); recovered != nil {
+				done <- handlerOutcome{err: fmt.Errorf("the handler panicked: %v", recovered)}
+			}
+		}()
+		value, err := handler(handlerCtx, newRequest(input, started))
+		done <- handlerOutcome{value: value, err: err}
+	}()
+	lost := func() (*Result, error) {
+		// The worker is stopping, or Temporal no longer knows the attempt: not the handler's fault, so
+		// retryable, and Temporal delivers the same attempt again without using one up.
+		return nil, temporal.NewApplicationError("the attempt was cut while its handler ran: "+context.Cause(ctx).Error(), "HANDLER_CUT")
+	}
+
+	timeout := time.NewTimer(time.Duration(input.AttemptTimeoutSeconds * float64(time.Second)))
+	defer timeout.Stop()
+	var outcome handlerOutcome
+	select {
+	case outcome = <-done:
+	case <-cut:
+		return lost()
+	case <-timeout.C:
+		stopHandler(errAttemptTimedOut)
+		// The attempt (and its heartbeats) lasts until the handler has really stopped, so timed-out
+		// handlers cannot pile up; one that never stops is ended by the start-to-close backstop.
+		select {
+		case <-done:
+		case <-cut:
+			return lost()
+		}
 		return fail(AttemptTimeout, fmt.Sprintf("the handler did not finish within %g s", input.AttemptTimeoutSeconds))
 	}
 	if outcome.err != nil {
-		if ctx.Err() != nil {
-			// The worker is stopping (not the attempt timing out): an infrastructure failure, retryable,
-			// so Temporal delivers the same attempt to a live worker without using up an attempt.
-			return nil, temporal.NewApplicationError("the worker shut down during the attempt", "WORKER_SHUTDOWN")
+		select {
+		case <-cut: // the handler failed because it was asked to stop
+			return lost()
+		default:
 		}
 		return fail(HandlerFailed, outcome.err.Error())
 	}
@@ -73,16 +129,57 @@ func (a *Activity) Invoke(ctx context.Context, input Input) (*Result, error) {
 	return &Result{Result: json.RawMessage(encoded), StartedAt: startedAt}, nil
 }
 
-type handlerOutcome struct {
-	value any
-	err   error
+// watch heartbeats a running attempt (phase running) and reacts to the end of its activity context,
+// until the returned stop is called. When Temporal's cancellation arrives (the workflow asked for a
+// stand-down after the pre-start check) the handler runs on and the workflow is told, once; any
+// other end (the worker's stop timeout passed, Temporal no longer knows the attempt, the
+// start-to-close deadline) closes cut and asks the handler to stop.
+func (a *Activity) watch(ctx context.Context, attempt int, stopHandler context.CancelCauseFunc, cut chan<- struct{}) (stop func()) {
+	// Once the SDK has cancelled ctx, a heartbeat made with it would fail before reaching Temporal,
+	// which would then time the attempt out while the handler still runs.
+	heartbeatCtx := context.WithoutCancel(ctx)
+	finished := make(chan struct{})
+	go func() {
+		ticker := time.NewTicker(a.heartbeatInterval())
+		defer ticker.Stop()
+		ended := ctx.Done()
+		for {
+			select {
+			case <-finished:
+				return
+			case <-ticker.C:
+				activity.RecordHeartbeat(heartbeatCtx, PhaseDetails{Phase: PhaseRunning})
+			case <-ended:
+				if !temporal.IsCanceledError(context.Cause(ctx)) {
+					close(cut)
+					stopHandler(context.Cause(ctx))
+					return
+				}
+				// ctx stays done: from here on only the attempt timeout stops the handler.
+				ended = nil
+				go a.signalStarted(ctx, attempt)
+			}
+		}
+	}()
+	return func() { close(finished) }
 }
 
-// run calls the handler with the attempt's deadline; timedOut when it outlived attemptTimeoutSeconds.
-func (a *Activity) run(ctx context.Context, handler Handler, input Input, started time.Time) (outcome handlerOutcome, timedOut bool) {
-	timeout := time.Duration(input.AttemptTimeoutSeconds * float64(time.Second))
-	handlerCtx, cancel := context.WithTimeout(ctx, timeout)
+// signalStarted sends attempt-started to the attempt's own workflow run, so that it answers the
+// waiting cancel or reschedule with 409 CALLBACK_RUNNING now rather than when the attempt ends.
+func (a *Activity) signalStarted(ctx context.Context, attempt int) {
+	if a.Temporal == nil {
+		return
+	}
+	execution := activity.GetInfo(ctx).WorkflowExecution
+	signalCtx, cancel := context.WithTimeout(context.Background(), signalTimeout)
 	defer cancel()
+	err := a.Temporal.SignalWorkflow(signalCtx, execution.ID, execution.RunID, AttemptStartedSignal, AttemptStarted{Attempt: attempt})
+	if err != nil {
+		activity.GetLogger(ctx).Warn("Could not tell the workflow that the handler had started", "Error", err)
+	}
+}
+
+func newRequest(input Input, started time.Time) Request {
 	request := Request{
 		UID:       input.UID,
 		App:       input.App,
@@ -95,76 +192,14 @@ func (a *Activity) run(ctx context.Context, handler Handler, input Input, starte
 	if input.FiredAt != nil {
 		request.FiredAt = parseTime(*input.FiredAt)
 	}
-	done := make(chan handlerOutcome, 1)
-	go func() {
-		defer func() {
-			if recovered := recover(); recovered != nil {
-				done <- handlerOutcome{err: fmt.Errorf("the handler panicked: %v", recovered)}
-			}
-		}()
-		value, err := handler(handlerCtx, request)
-		done <- handlerOutcome{value: value, err: err}
-	}()
-	// The handler may ignore its context: the attempt ends at the timeout whatever it does.
-	select {
-	case outcome = <-done:
-		return outcome, ctx.Err() == nil && handlerCtx.Err() == context.DeadlineExceeded && outcome.err != nil
-	case <-handlerCtx.Done():
-		if ctx.Err() != nil {
-			return handlerOutcome{err: ctx.Err()}, false
-		}
-		return handlerOutcome{}, true
-	}
+	return request
 }
 
-// waitUntilDue holds the attempt until input.DueAt on this worker's clock (no-op without one).
-func (a *Activity) waitUntilDue(ctx context.Context, input Input) error {
-	if input.DueAt == nil {
-		return nil
+func (a *Activity) heartbeatInterval() time.Duration {
+	if a.HeartbeatInterval > 0 {
+		return a.HeartbeatInterval
 	}
-	wait := time.UnixMilli(*input.DueAt).Sub(a.now())
-	if wait <= 0 {
-		return nil
-	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return temporal.NewApplicationError("the worker shut down before the attempt was due", "WORKER_SHUTDOWN")
-	}
-}
-
-// heartbeat reports the attempt alive every HeartbeatInterval until the returned stop is called.
-func (a *Activity) heartbeat(ctx context.Context) (stop func()) {
-	interval := a.HeartbeatInterval
-	if interval <= 0 {
-		interval = 3 * time.Second
-	}
-	stopped := make(chan struct{})
-	go func() {
-		ticker := time.NewTicker(interval)
-		defer ticker.Stop()
-		for {
-			select {
-			case <-ticker.C:
-				activity.RecordHeartbeat(ctx)
-			case <-stopped:
-				return
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return func() { close(stopped) }
-}
-
-func (a *Activity) now() time.Time {
-	if a.Now != nil {
-		return a.Now()
-	}
-	return time.Now()
+	return time.Second
 }
 
 func (a *Activity) maxResultBytes() int {

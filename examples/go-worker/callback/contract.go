@@ -22,6 +22,41 @@ const (
 	AliasNotDefined      = "ALIAS_NOT_DEFINED"
 )
 
+// StoodDown is the type of the non-retryable ApplicationFailure of an attempt that stood down
+// before its handler started, when the SDK did not deliver the cancellation in time to end it
+// cancelled. The workflow treats both alike: the attempt was not made.
+const StoodDown = "ATTEMPT_STOOD_DOWN"
+
+// AttemptStartedSignal tells the attempt's workflow run that its handler had started when a
+// stand-down reached it, so a waiting cancel or reschedule is answered 409 at once.
+const AttemptStartedSignal = "attempt-started"
+
+// AttemptStarted is the input of AttemptStartedSignal.
+type AttemptStarted struct {
+	Attempt int `json:"attempt"`
+}
+
+// Phase is where an attempt is, carried by every heartbeat and by a failure the worker reports
+// for a lost delivery: after a lost worker, the workflow reads it to know whether the handler
+// may have started.
+type Phase string
+
+const (
+	// PhaseArmed: holding the attempt until its due time; the handler has not started.
+	PhaseArmed Phase = "armed"
+	// PhaseChecked: the pre-start check; the handler may start from here on.
+	PhaseChecked Phase = "checked"
+	// PhaseStandingDown: the check found the attempt cancelled; the handler will not start.
+	PhaseStandingDown Phase = "standing-down"
+	// PhaseRunning: the handler runs.
+	PhaseRunning Phase = "running"
+)
+
+// PhaseDetails is the payload of a heartbeat, and the first detail of a lost delivery's failure.
+type PhaseDetails struct {
+	Phase Phase `json:"phase"`
+}
+
 // DefaultMaxResultBytes is the largest serialized result a handler may return.
 const DefaultMaxResultBytes = 64 * 1024
 
