@@ -7,6 +7,7 @@ import type { PostAnswer } from './http-post.js';
 import { PostTimeoutError } from './http-post.js';
 import { retryAfterMs } from './retry-after.js';
 import { TargetBlockedError } from './target-policy.js';
+import { jsonDepth } from '../../shared/json-depth.js';
 
 export type AttemptVerdict =
   | { ok: true; result: unknown; status: number }
@@ -64,7 +65,7 @@ function resultOf(body: Buffer | null): unknown {
   if (body === null || body.length === 0) return null;
   try {
     const value: unknown = JSON.parse(body.toString('utf8'));
-    return depthOf(value) > MAX_RESULT_DEPTH ? null : value;
+    return jsonDepth(value, MAX_RESULT_DEPTH) > MAX_RESULT_DEPTH ? null : value;
   } catch {
     return null;
   }
@@ -77,17 +78,4 @@ function snippetOf(body: Buffer | null): string {
   const text = [...raw].map((char) => (char < ' ' || char === '\u007f' ? ' ' : char)).join('').trim();
   if (text === '') return '';
   return `: ${text.length > SNIPPET_CHARS ? `${text.slice(0, SNIPPET_CHARS)}…` : text}`;
-}
-
-function depthOf(value: unknown): number {
-  let max = 0;
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (node === null || typeof node !== 'object') continue;
-    max = Math.max(max, depth + 1);
-    if (max > MAX_RESULT_DEPTH) return max;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return max;
 }

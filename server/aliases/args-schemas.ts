@@ -13,7 +13,7 @@ import addFormatsModule from 'ajv-formats';
 import { LRUCache } from 'lru-cache';
 import { stringify } from 'safe-stable-stringify';
 import { ServiceError } from '../errors.js';
-import { depthOf } from '../callbacks/registration.js';
+import { jsonDepth } from '../../shared/json-depth.js';
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -84,7 +84,7 @@ export class ArgsSchemaCompiler {
     if (typeof schema !== 'boolean' && (typeof schema !== 'object' || schema === null || Array.isArray(schema))) {
       throw schemaInvalid('must be a JSON Schema: an object or a boolean');
     }
-    if (depthOf(schema) > MAX_ARGS_SCHEMA_DEPTH) throw schemaInvalid(`is nested deeper than ${MAX_ARGS_SCHEMA_DEPTH} levels`);
+    if (jsonDepth(schema, MAX_ARGS_SCHEMA_DEPTH) > MAX_ARGS_SCHEMA_DEPTH) throw schemaInvalid(`is nested deeper than ${MAX_ARGS_SCHEMA_DEPTH} levels`);
     const text = stringify(schema) ?? 'true';
     const bytes = Buffer.byteLength(text);
     if (bytes > MAX_ARGS_SCHEMA_BYTES) {

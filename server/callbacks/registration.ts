@@ -17,6 +17,7 @@ import {
 import type { DispatchSettings } from '../config.js';
 import { ServiceError, validationError } from '../errors.js';
 import type { RegisterBody, RescheduleBody } from '../../shared/schemas/callbacks.js';
+import { jsonDepth } from '../../shared/json-depth.js';
 import { buildWebhookTarget, type WebhookRegistrationPolicy } from './webhook-target.js';
 
 export interface RegistrationLimits {
@@ -141,7 +142,7 @@ export function resolveRetry(retry: RegisterBody['retry'], maxSeconds = Number.P
 
 /** args within the nesting depth and the size limit (schedules check theirs the same way). */
 export function checkArgs(args: unknown, maxBytes: number): void {
-  if (depthOf(args) > MAX_ARGS_DEPTH) throw validationError('body.args', `is nested deeper than ${MAX_ARGS_DEPTH} levels`);
+  if (jsonDepth(args, MAX_ARGS_DEPTH) > MAX_ARGS_DEPTH) throw validationError('body.args', `is nested deeper than ${MAX_ARGS_DEPTH} levels`);
   const bytes = Buffer.byteLength(JSON.stringify(args));
   if (bytes > maxBytes) {
     throw new ServiceError('PAYLOAD_TOO_LARGE', `args is ${bytes} bytes serialized, more than the ${maxBytes}-byte limit`, [
@@ -150,19 +151,6 @@ export function checkArgs(args: unknown, maxBytes: number): void {
   }
 }
 
-/** Nesting depth of a JSON value (a scalar is 0), computed without recursion. */
-export function depthOf(value: unknown): number {
-  let max = 0;
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (node === null || typeof node !== 'object') continue;
-    max = Math.max(max, depth + 1);
-    if (max > MAX_ARGS_DEPTH) return max;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return max;
-}
 
 /**
  * The body as sent, minus the key itself: key order and whitespace do not matter. A webhook's

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildRegistration,
-  depthOf,
   deterministicUid,
   fingerprintOf,
   parseTriggerAt,
@@ -9,6 +8,7 @@ import {
 } from '../../server/callbacks/registration.js';
 import { ServiceError } from '../../server/errors.js';
 import { UID_PATTERN } from '../../shared/schemas/common.js';
+import { jsonDepth } from '../../shared/json-depth.js';
 
 const limits = { maxArgsBytes: 65_536, maxHorizonSeconds: 10 * 365 * 86_400 };
 const NOW = Date.parse('2026-11-27T10:00:00.000Z');
@@ -99,9 +99,14 @@ describe('retry strategy', () => {
 
 describe('args', () => {
   it('measures nesting depth', () => {
-    expect(depthOf(1)).toBe(0);
-    expect(depthOf([])).toBe(1);
-    expect(depthOf({ a: [{ b: 1 }] })).toBe(3);
+    expect(jsonDepth(1)).toBe(0);
+    expect(jsonDepth([])).toBe(1);
+    expect(jsonDepth({ a: [{ b: 1 }] })).toBe(3);
+    // It stops counting past the limit: a hostile depth costs no more than the limit.
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    expect(jsonDepth(deep, 32)).toBe(33);
+    expect(jsonDepth(deep)).toBe(10_000);
   });
 
   it('refuses nesting deeper than 32 levels', () => {
