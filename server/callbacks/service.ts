@@ -229,7 +229,7 @@ export class CallbackService {
       ...registration,
       triggerAt: new Date(now).toISOString(),
       version: WORKFLOW_VERSION,
-      dispatchLeadMs: this.dispatch.leadMs,
+      dispatchLeadMs: registration.webhook === undefined ? this.dispatch.leadMs : 0,
       workerLossRedeliveries: this.dispatch.workerLossRedeliveries,
     };
     try {
