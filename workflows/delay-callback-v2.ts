@@ -218,7 +218,8 @@ export async function delayCallbackV2(input: DelayCallbackInput): Promise<Callba
   async function continueAsNewHere(): Promise<void> {
     await handlersFinished();
     if (!isWaiting()) return;
-    // The args travel once, in the input; search attributes and memo are copied by Temporal.
+    // The args travel once, in the input, as does a webhook's target (its header values still sealed);
+    // search attributes and memo are copied by Temporal.
     await continueAsNew<typeof delayCallbackV2>({
       ...input,
       continued: { state: { ...state, args: undefined, pendingAttempt: null }, wakeAt, publishedStatus },

@@ -157,13 +157,20 @@ describe.concurrent('a webhook callback', () => {
     expect(target.requests[1]!.at - target.requests[0]!.at).toBeGreaterThanOrEqual(1_000);
   });
 
-  it('410 fails it after one attempt, with attempts left', async () => {
-    const target = await receiver([{ status: 410 }]);
+  it('410 fails it after one attempt, with attempts left; a redrive delivers it again to the same URL', async () => {
+    const target = await receiver([{ status: 410 }, { status: 200, body: '{"back":true}' }]);
     const uid = await register(target.url(), { retry: retry(5) });
     const callback = await settled(uid);
     expect(callback).toMatchObject({ status: 'failed', attempts: 1, lastError: { code: 'WEBHOOK_GONE' }, nextAttemptAt: null });
     expect(callback.attemptHistory).toMatchObject([{ attempt: 1, httpStatus: 410, error: { code: 'WEBHOOK_GONE' } }]);
     expect(target.requests).toHaveLength(1);
+
+    const redriven = await stack.http('POST', `${callbacks}/${uid}/retry`);
+    expect(redriven.status, JSON.stringify(redriven.body)).toBe(200);
+    expect(await settled(uid)).toMatchObject({ status: 'succeeded', attempts: 1, result: { back: true } });
+    expect(target.requests).toHaveLength(2);
+    expect(target.requests[1]!.headers.authorization).toBe(HEADER_VALUE);
+    expect(new Set(target.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([`callback:${app}:${uid}`]));
   });
 
   it('a 302 is a failed attempt and its Location is never contacted', async () => {
