@@ -4,7 +4,7 @@
  * the schedule's alias runs it, and `get`, `unregister` and `list({ scheduleId })` reach it.
  */
 import type { MissedFirePolicy, OverlapPolicy, SchedulePage, ScheduleSummary, ScheduleView } from '../shared/schemas/schedules.js';
-import type { RetryOptions } from './types.js';
+import type { RetryOptions, WebhookParams } from './types.js';
 import type { HttpClient } from './http.js';
 
 export type { MissedFirePolicy, OverlapPolicy };
@@ -45,10 +45,13 @@ export interface ScheduleParams<Args = unknown> extends ScheduleTiming {
   retry?: RetryOptions | null;
   /** @default 30 */
   attemptTimeoutSeconds?: number;
+  /** Deliver each fire to this URL (a signed POST, as `register({webhook})`) instead of a handler of this app's worker. */
+  webhook?: WebhookParams;
 }
 
-/** What `updateSchedule` changes: the fields given; null removes startAt, endAt or limit. */
-export type ScheduleUpdate<Args = unknown> = Partial<Omit<ScheduleParams<Args>, 'scheduleId' | 'startAt' | 'endAt' | 'limit'>> & {
+/** What `updateSchedule` changes: the fields given; null removes startAt, endAt, limit or the webhook. */
+export type ScheduleUpdate<Args = unknown> = Partial<Omit<ScheduleParams<Args>, 'scheduleId' | 'startAt' | 'endAt' | 'limit' | 'webhook'>> & {
+  webhook?: WebhookParams | null;
   startAt?: Instant | null;
   endAt?: Instant | null;
   limit?: number | null;

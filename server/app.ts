@@ -133,13 +133,14 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     onRefused: (reason) => admissionMetrics.refused(reason),
   });
   const admissionMetrics = registerAdmissionMetrics(deps.metrics.registry, admission.limiter);
+  const webhooks = { secrets: config.webhooks.signingSecrets, targetPolicy: new TargetPolicy(config.webhooks.allowedCidrs) };
   const service = new CallbackService({
     argsContracts,
     client: deps.temporal,
     idempotency: new IdempotencyStore(deps.redis, { keyPrefix: config.redis.keyPrefix, ttlSeconds: config.idempotencyTtlSeconds }),
     links,
     limits: { maxArgsBytes: config.maxArgsBytes, maxHorizonSeconds: config.maxHorizonSeconds },
-    webhooks: { secrets: config.webhooks.signingSecrets, targetPolicy: new TargetPolicy(config.webhooks.allowedCidrs) },
+    webhooks,
     dependencyTimeoutMs: config.dependencyTimeoutMs,
     registration: config.registration,
     admission,
@@ -172,6 +173,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       visibility,
       call: boundedTemporalCall,
       fire: { workerLossRedeliveries: config.dispatch.workerLossRedeliveries },
+      webhooks,
       now: deps.now,
     }),
   });

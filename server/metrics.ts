@@ -54,7 +54,7 @@ export function createServiceMetrics(options: { defaultMetrics?: boolean } = {})
     fires: new Counter({ name: 'delay_callback_fires_total', help: 'Callbacks whose first attempt ran.', labelNames: ['app'] as const, registers }),
     attempts: new Counter({
       name: 'delay_callback_attempts_total',
-      help: 'Attempts by outcome: succeeded, HANDLER_FAILED, HANDLER_RETURNED_FALSE, ATTEMPT_TIMEOUT, ALIAS_NOT_DEFINED, WORKER_LOST.',
+      help: 'Attempts by outcome: succeeded, HANDLER_FAILED, HANDLER_RETURNED_FALSE, ATTEMPT_TIMEOUT, ALIAS_NOT_DEFINED, WORKER_LOST, or a webhook attempt error code (WEBHOOK_*).',
       labelNames: ['app', 'outcome'] as const,
       registers,
     }),

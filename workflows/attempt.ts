@@ -32,6 +32,7 @@ import {
   type DelayCallbackInput,
   type WorkerFailureCode,
 } from './contract.js';
+import type { WebhookAttemptOutcome } from './webhook-attempt.js';
 
 /** How attempts are dispatched, from the registration's input. */
 export interface AttemptSettings {
@@ -43,7 +44,8 @@ export interface AttemptSettings {
 export const DEFAULT_WORKER_LOSS_REDELIVERIES = 3;
 
 export function attemptSettings(input: DelayCallbackInput): AttemptSettings {
-  const lead = input.dispatchLeadMs ?? 0;
+  // A webhook is delivered by the service worker itself, at the due time: nothing to dispatch ahead.
+  const lead = input.webhook ? 0 : (input.dispatchLeadMs ?? 0);
   const redeliveries = input.workerLossRedeliveries ?? DEFAULT_WORKER_LOSS_REDELIVERIES;
   return {
     leadMs: Number.isFinite(lead) ? Math.min(Math.max(0, lead), MAX_DISPATCH_LEAD_MS) : 0,
@@ -76,11 +78,22 @@ export function attemptActivity(app: string, settings: AttemptSettings): Callbac
 /** What one dispatch of an attempt came to. */
 export type DispatchOutcome =
   /** The attempt was made: the handler ran (result or business failure), or its deliveries were spent (WORKER_LOST). */
-  | { kind: 'made'; startedAt: string; result?: unknown; error: AttemptError | null }
+  | { kind: 'made'; startedAt: string; result?: unknown; error: AttemptError | null; webhook?: WebhookAttemptFacts }
   /** The handler never started: the attempt is not made and can be dispatched again. */
   | { kind: 'stood-down' }
   /** A stand-down was asked, then the worker was lost after its pre-start check: the handler may have run; deliver it again. */
   | { kind: 'cut' };
+
+/** What a webhook attempt adds to its outcome. */
+export interface WebhookAttemptFacts {
+  /** The receiver's HTTP status, null without an answer. */
+  httpStatus: number | null;
+  durationMs: number;
+  /** From a 429/503 Retry-After: the next attempt starts no earlier (RFC 3339). */
+  retryNotBefore: string | null;
+  /** 410 Gone: the callback fails now, whatever attempts are left. */
+  final: boolean;
+}
 
 /** What the workflow asked of an attempt in flight. */
 export interface StandDownIntent {
@@ -126,6 +139,36 @@ export class AttemptDispatch {
       const outcome = this.classify(err);
       if (outcome.kind === 'made') this.handlerStarted = true;
       return outcome;
+    }
+  }
+
+  /**
+   * Runs a webhook attempt (workflows/webhook-attempt.ts) in this attempt's scope. The service worker
+   * sends it at the due time, as a local activity that cannot be stood down, so from its dispatch on it
+   * counts as started: cancel and reschedule answer CALLBACK_RUNNING, the cancel signal stops retries.
+   */
+  async runWebhook(deliver: () => Promise<WebhookAttemptOutcome>): Promise<DispatchOutcome> {
+    this.handlerStarted = true;
+    const done = await this.scope.run(deliver);
+    switch (done.outcome) {
+      case 'stood-down':
+        // Only a long (regular-activity) attempt, cancelled with the workflow before it sent anything.
+        return { kind: 'stood-down' };
+      case 'succeeded':
+        return {
+          kind: 'made',
+          startedAt: done.startedAt,
+          result: done.result,
+          error: null,
+          webhook: { httpStatus: done.status, durationMs: done.durationMs, retryNotBefore: null, final: false },
+        };
+      case 'failed':
+        return {
+          kind: 'made',
+          startedAt: done.startedAt,
+          error: done.error,
+          webhook: { httpStatus: done.status, durationMs: done.durationMs, retryNotBefore: done.retryNotBefore, final: done.final },
+        };
     }
   }
 

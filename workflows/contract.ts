@@ -5,7 +5,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { WebhookTarget } from './webhook-contract.js';
+import { WEBHOOK_ATTEMPT_ERROR_CODES, type WebhookTarget } from './webhook-contract.js';
 import { uidOfWorkflowIdSuffix, workflowIdSuffixOf } from './fire-uid.js';
 
 /** Workflow type registered by the service worker. */
@@ -73,9 +73,10 @@ export type WorkerFailureCode = (typeof WORKER_FAILURE_CODES)[number];
 /**
  * Why an attempt failed (the `code` of `lastError`): a worker's business failure, or
  * `WORKER_LOST` (the attempt's deliveries were spent on lost workers: heartbeat timeouts,
- * workers shut down mid-attempt), or `TERMINATED` (the workflow was terminated from outside).
+ * workers shut down mid-attempt), or `TERMINATED` (the workflow was terminated from outside),
+ * or, for a webhook callback, why its delivery failed (webhook-contract.ts; `ATTEMPT_TIMEOUT` is shared).
  */
-export const ATTEMPT_ERROR_CODES = [...WORKER_FAILURE_CODES, 'WORKER_LOST', 'TERMINATED'] as const;
+export const ATTEMPT_ERROR_CODES = [...WORKER_FAILURE_CODES, 'WORKER_LOST', 'TERMINATED', ...WEBHOOK_ATTEMPT_ERROR_CODES] as const;
 export type AttemptErrorCode = (typeof ATTEMPT_ERROR_CODES)[number];
 
 export interface AttemptError {
@@ -88,6 +89,10 @@ export interface AttemptRecord {
   startedAt: string;
   finishedAt: string;
   error: AttemptError | null;
+  /** A webhook attempt: the receiver's HTTP status, null without an answer. Absent for SDK attempts. */
+  httpStatus?: number | null;
+  /** A webhook attempt: from connecting to the end of the answer, ms. Absent for SDK attempts. */
+  durationMs?: number;
 }
 
 /**

@@ -14,6 +14,12 @@
  *   CALLBACK_RUNNING if it had.
  * - Continues as new at safe points (waiting, no update running) before the
  *   history grows too long, carrying the whole state.
+ * - A webhook callback (`input.webhook`) is delivered by the service worker
+ *   itself: each attempt is `runWebhookAttempt` (a local activity, so a callback
+ *   that fires, delivers and completes costs one workflow task), at the due time,
+ *   with no pre-dispatch; it cannot be stood down, so cancel and reschedule while
+ *   it runs answer as for a running handler. 410 fails the callback at once; a
+ *   429/503 Retry-After pushes the next attempt back (within the strategy's cap).
  */
 import {
   ApplicationFailure,
@@ -46,6 +52,7 @@ import {
   type DelayCallbackInput,
 } from './contract.js';
 import { delayBeforeRetrySeconds } from './retry-schedule.js';
+import { nextWebhookAttemptAt, runWebhookAttempt } from './webhook-attempt.js';
 
 const { callbackMetrics } = proxySinks<CallbackSinks>();
 
@@ -57,6 +64,7 @@ const nowIso = (): string => new Date(Date.now()).toISOString();
 export async function delayCallbackV2(input: DelayCallbackInput): Promise<CallbackState> {
   const settings = attemptSettings(input);
   const invokeCallback = attemptActivity(input.app, settings);
+  const { webhook } = input;
   const state: CallbackState = registeredState(input);
   /** When the current wait (for the trigger or the next retry) ends: the next attempt's due time, epoch ms. */
   let wakeAt = input.continued?.wakeAt ?? Date.parse(input.triggerAt);
@@ -210,7 +218,8 @@ export async function delayCallbackV2(input: DelayCallbackInput): Promise<Callba
   async function continueAsNewHere(): Promise<void> {
     await handlersFinished();
     if (!isWaiting()) return;
-    // The args travel once, in the input; search attributes and memo are copied by Temporal.
+    // The args travel once, in the input, as does a webhook's target (its header values still sealed);
+    // search attributes and memo are copied by Temporal.
     await continueAsNew<typeof delayCallbackV2>({
       ...input,
       continued: { state: { ...state, args: undefined, pendingAttempt: null }, wakeAt, publishedStatus },
@@ -221,22 +230,22 @@ export async function delayCallbackV2(input: DelayCallbackInput): Promise<Callba
   async function dispatchAttempt(attempt: number, dueAt: number): Promise<DispatchOutcome> {
     const dispatch = new AttemptDispatch(attempt, dueAt);
     inFlight = dispatch;
-    state.pendingAttempt = { attempt, dueAt: new Date(dueAt).toISOString(), handlerStarted: false };
+    state.pendingAttempt = { attempt, dueAt: new Date(dueAt).toISOString(), handlerStarted: webhook !== undefined };
     // The first attempt writes no status: visibility tells `running` from `scheduled` by the trigger time.
     if (attempt > 1) publish('running');
-    const outcome = await dispatch.run(() =>
-      invokeCallback({
-        app: state.app,
-        uid: state.uid,
-        alias: state.alias,
-        args: state.args,
-        attempt,
-        triggerAt: state.triggerAt,
-        firedAt: state.firedAt,
-        attemptTimeoutSeconds: state.attemptTimeoutSeconds,
-        dueAt,
-      }),
-    );
+    const request = {
+      app: state.app,
+      uid: state.uid,
+      alias: state.alias,
+      args: state.args,
+      attempt,
+      triggerAt: state.triggerAt,
+      firedAt: state.firedAt,
+      attemptTimeoutSeconds: state.attemptTimeoutSeconds,
+    };
+    const outcome = webhook
+      ? await dispatch.runWebhook(() => runWebhookAttempt({ ...request, webhook, dueAt: new Date(dueAt).toISOString() }))
+      : await dispatch.run(() => invokeCallback({ ...request, dueAt }));
     inFlight = undefined;
     state.pendingAttempt = null;
     if (outcome.kind === 'stood-down') {
@@ -258,7 +267,8 @@ export async function delayCallbackV2(input: DelayCallbackInput): Promise<Callba
       state.latenessMs = Math.max(0, Date.parse(outcome.startedAt) - Date.parse(state.triggerAt));
       callbackMetrics.fired(state.app, state.latenessMs);
     }
-    state.attemptHistory.push({ attempt, startedAt: outcome.startedAt, finishedAt: nowIso(), error: outcome.error });
+    const http = outcome.webhook ? { httpStatus: outcome.webhook.httpStatus, durationMs: outcome.webhook.durationMs } : {};
+    state.attemptHistory.push({ attempt, startedAt: outcome.startedAt, finishedAt: nowIso(), error: outcome.error, ...http });
     if (state.attemptHistory.length > ATTEMPT_HISTORY_LIMIT) state.attemptHistory.shift();
     callbackMetrics.attemptFinished(state.app, outcome.error?.code ?? 'succeeded');
   }
@@ -287,7 +297,7 @@ export async function delayCallbackV2(input: DelayCallbackInput): Promise<Callba
     }
     state.lastError = outcome.error;
     if (stopRetrying || CancellationScope.current().consideredCancelled) break;
-    if (attempt >= state.retry.maxAttempts) {
+    if (attempt >= state.retry.maxAttempts || outcome.webhook?.final) {
       await finish('failed');
       throw ApplicationFailure.create({
         type: CALLBACK_FAILED,
@@ -296,7 +306,8 @@ export async function delayCallbackV2(input: DelayCallbackInput): Promise<Callba
         details: [state],
       });
     }
-    wakeAt = Date.now() + delayBeforeRetrySeconds(state.retry, attempt) * 1000;
+    const now = Date.now();
+    wakeAt = nextWebhookAttemptAt(now + delayBeforeRetrySeconds(state.retry, attempt) * 1000, outcome.webhook?.retryNotBefore ?? null, now, state.retry);
     state.nextAttemptAt = new Date(wakeAt).toISOString();
     state.status = 'retrying'; // published by waitForDispatch if it waits
   }

@@ -12,14 +12,15 @@ const H = 460;
 const PANEL = { top: 70, bottom: 370, width: 400 };
 const LEFT_X = 70;
 const RIGHT_X = 560;
-const COLORS: Record<SystemName, string> = { ours: '#1f6fd1', 'ours-lead-off': '#8e44ad', baseline: '#2e9d48', bullmq: '#e8711a' };
+const COLORS: Record<SystemName, string> = { ours: '#1f6fd1', 'ours-lead-off': '#8e44ad', 'ours-webhook': '#c0392b', baseline: '#2e9d48', bullmq: '#e8711a' };
 const LABELS: Record<SystemName, string> = {
   ours: 'delay-callback',
   'ours-lead-off': 'delay-callback, pre-dispatch off',
+  'ours-webhook': 'delay-callback, webhooks',
   baseline: 'bare Temporal',
   bullmq: 'BullMQ',
 };
-const SYSTEMS: readonly SystemName[] = ['ours', 'ours-lead-off', 'baseline', 'bullmq'];
+const SYSTEMS: readonly SystemName[] = ['ours', 'ours-lead-off', 'ours-webhook', 'baseline', 'bullmq'];
 
 type Series = { system: SystemName; points: Array<[number, number]>; dashed: boolean; label: string };
 

@@ -9,7 +9,7 @@ import type { RateRun } from './sweep.js';
 export type { RateRun } from './sweep.js';
 
 /** Sides in table order. */
-export const SYSTEMS: readonly SystemName[] = ['ours', 'ours-lead-off', 'baseline', 'bullmq'];
+export const SYSTEMS: readonly SystemName[] = ['ours', 'ours-lead-off', 'ours-webhook', 'baseline', 'bullmq'];
 
 const COLUMNS: Array<[string, number, (r: SideResult) => string]> = [
   ['rate/s', 6, (r) => String(r.rate)],
@@ -72,7 +72,13 @@ export function printTable(runs: readonly RateRun[]): void {
   }
 }
 
-const NAMES: Record<SystemName, string> = { ours: 'delay-callback', 'ours-lead-off': 'delay-callback with pre-dispatch off', baseline: 'bare Temporal', bullmq: 'BullMQ' };
+const NAMES: Record<SystemName, string> = {
+  ours: 'delay-callback',
+  'ours-lead-off': 'delay-callback with pre-dispatch off',
+  'ours-webhook': 'delay-callback webhooks',
+  baseline: 'bare Temporal',
+  bullmq: 'BullMQ',
+};
 
 export function printHeadline(headline: Headline, leadSeries: Record<string, string | undefined>): void {
   const present = SYSTEMS.filter((system) => system in headline.sustained);

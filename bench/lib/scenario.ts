@@ -18,8 +18,11 @@ import { distribution, type Distribution } from './stats.js';
 
 export { CLOCK_RESOLUTION_MS } from './outcome.js';
 
-/** ours: delay-callback as configured; ours-lead-off: the same with DISPATCH_LEAD_MS=0; baseline: bare Temporal. */
-export type SystemName = 'ours' | 'ours-lead-off' | 'baseline' | 'bullmq';
+/**
+ * ours: delay-callback as configured; ours-lead-off: the same with DISPATCH_LEAD_MS=0; ours-webhook:
+ * the same callbacks delivered as webhooks (bench/webhooks.ts); baseline: bare Temporal.
+ */
+export type SystemName = 'ours' | 'ours-lead-off' | 'ours-webhook' | 'baseline' | 'bullmq';
 
 export interface ScenarioParams {
   rate: number;

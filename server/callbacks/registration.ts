@@ -68,7 +68,8 @@ export function buildRegistration(
       attemptTimeoutSeconds: body.attemptTimeoutSeconds ?? DEFAULT_ATTEMPT_TIMEOUT_SECONDS,
       ...(webhook === undefined ? {} : { webhook }),
       version: WORKFLOW_VERSION,
-      dispatchLeadMs: dispatch.leadMs,
+      // A webhook is sent by the service worker at the due time: its workflow starts then, not ahead.
+      dispatchLeadMs: webhook === undefined ? dispatch.leadMs : 0,
       workerLossRedeliveries: dispatch.workerLossRedeliveries,
     },
     idempotency: key === undefined || fingerprint === undefined ? undefined : { key, fingerprint },

@@ -39,6 +39,7 @@ import { presentState, visibleStatus, waitingForWorker } from './presentation.js
 import { DEFAULT_DISPATCH, buildRegistration, resolveTriggerTime, type RegistrationLimits } from './registration.js';
 import type { WebhookRegistrationPolicy } from './webhook-target.js';
 import { memoOf, readMemo, registeredStateOf } from './workflow-data.js';
+import { PendingWorkflowTaskState } from '../temporal/enums.js';
 import { boundedCall, isDependencyUnavailable } from './dependency-calls.js';
 import type { Admission } from '../admission/admission.js';
 import { DEADLINE_MARGIN_MS, checkStartOutcome, isStartOutcomeUnknown } from './registration-outcome.js';
@@ -182,7 +183,7 @@ export class CallbackService {
   async cancel(app: string, uid: string): Promise<{ uid: string; status: 'cancelled' }> {
     const handle = this.handle(app, uid);
     try {
-      await this.workerCall(() => handle.executeUpdate(cancelUpdate, { args: [{ reason: 'cancelled through the API' }] }));
+      await this.updateCall(handle, () => handle.executeUpdate(cancelUpdate, { args: [{ reason: 'cancelled through the API' }] }));
     } catch (err) {
       const status = await this.closedStatus(app, uid, err);
       if (status !== 'cancelled') throw finishedError(status, err);
@@ -196,7 +197,7 @@ export class CallbackService {
     const handle = this.handle(app, uid);
     let state: CallbackState;
     try {
-      state = await this.workerCall(() =>
+      state = await this.updateCall(handle, () =>
         handle.executeUpdate(rescheduleUpdate, { args: [{ triggerAt: new Date(at).toISOString() }] }),
       );
     } catch (err) {
@@ -229,7 +230,7 @@ export class CallbackService {
       ...registration,
       triggerAt: new Date(now).toISOString(),
       version: WORKFLOW_VERSION,
-      dispatchLeadMs: this.dispatch.leadMs,
+      dispatchLeadMs: registration.webhook === undefined ? this.dispatch.leadMs : 0,
       workerLossRedeliveries: this.dispatch.workerLossRedeliveries,
     };
     try {
@@ -443,6 +444,29 @@ export class CallbackService {
     }
   }
 
+
+  /**
+   * A cancel or reschedule. A webhook callback's attempt runs as a local activity that holds its
+   * workflow task: an update waits for that task to end (the delivery's answer, or the task's
+   * heartbeat after 8 s). Past our deadline with such a task in progress, the attempt is in flight:
+   * answered as for a running handler (the update, still queued, is refused by the workflow when it
+   * sees it, or finds the callback finished).
+   */
+  private async updateCall<T>(handle: WorkflowHandle, call: () => Promise<T>): Promise<T> {
+    try {
+      return await this.workerCall(call);
+    } catch (err) {
+      const serviceWorker = err instanceof ServiceError && (err.details as Array<{ dependency?: string }> | undefined)?.[0]?.dependency === 'service-worker';
+      if (!serviceWorker) throw err;
+      const description = await this.temporalCall(() => handle.describe()).catch(() => undefined);
+      const webhook = typeof (description?.memo as { webhookHost?: unknown } | undefined)?.webhookHost === 'string';
+      const taskRunning = description?.raw.pendingWorkflowTask?.state === PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED;
+      if (description?.status.name === 'RUNNING' && webhook && taskRunning) {
+        throw new ServiceError('CALLBACK_RUNNING', 'a delivery of this webhook callback is in flight; try again when it has finished');
+      }
+      throw err;
+    }
+  }
 
   private redisCall<T>(call: () => Promise<T>): Promise<T> {
     return boundedCall('redis', this.options.dependencyTimeoutMs, call);

@@ -10,6 +10,8 @@ import { DEFAULT_ATTEMPT_TIMEOUT_SECONDS, type RetryStrategy } from '../../workf
 import { checkArgs, parseTriggerAt, resolveRetry } from '../callbacks/registration.js';
 import { ServiceError, validationError } from '../errors.js';
 import type { ScheduleBody, SchedulePatchBody } from '../../shared/schemas/schedules.js';
+import type { WebhookBody } from '../../shared/schemas/callbacks.js';
+import type { WebhookTarget } from '../../workflows/webhook-contract.js';
 import { resolvePolicies, type Policies } from './policies.js';
 import { parseCron, parseEvery, parseTimezone, type Timing } from './timing.js';
 
@@ -18,12 +20,20 @@ export interface ScheduleLimits {
   maxHorizonSeconds: number;
 }
 
+/**
+ * Checks a body's `webhook` and seals its header values, as for a registration
+ * (server/callbacks/webhook-target.ts); throws the same 400s.
+ */
+export type WebhookTargetOf = (body: WebhookBody) => WebhookTarget;
+
 /** What each fire runs. */
 export interface CallbackTemplate {
   alias: string;
   args: unknown;
   retry: RetryStrategy;
   attemptTimeoutSeconds: number;
+  /** Each fire is delivered to this URL by the service (as a registration's `webhook`); absent: the app's SDK worker. */
+  webhook?: WebhookTarget;
 }
 
 /** When it fires and what happens to missed or overlapping fires. */
@@ -37,7 +47,7 @@ export interface ScheduleDefinition {
 export const DEFAULT_TIMEZONE = 'UTC';
 
 /** A new schedule's definition from its body; 400 for anything the schema could not check. */
-export function definitionOf(body: ScheduleBody, limits: ScheduleLimits, now: number): ScheduleDefinition {
+export function definitionOf(body: ScheduleBody, limits: ScheduleLimits, now: number, webhookOf?: WebhookTargetOf): ScheduleDefinition {
   if ((body.every === undefined) === (body.cron === undefined)) {
     const both = body.every !== undefined;
     throw new ServiceError('VALIDATION_FAILED', both ? 'send every or cron, not both' : 'one of every or cron is required', [
@@ -46,33 +56,58 @@ export function definitionOf(body: ScheduleBody, limits: ScheduleLimits, now: nu
     ]);
   }
   return {
-    template: templateOf(body, undefined, limits),
+    template: templateOf(body, undefined, limits, webhookOf),
     settings: settingsOf(body, undefined, limits, now),
   };
 }
 
 /** The definition after a PATCH: the fields sent replace the stored ones, and the whole is checked again. */
-export function patchedDefinition(previous: ScheduleDefinition, patch: SchedulePatchBody, limits: ScheduleLimits, now: number): ScheduleDefinition {
+export function patchedDefinition(
+  previous: ScheduleDefinition,
+  patch: SchedulePatchBody,
+  limits: ScheduleLimits,
+  now: number,
+  webhookOf?: WebhookTargetOf,
+): ScheduleDefinition {
   if (patch.every !== undefined && patch.cron !== undefined) {
     throw new ServiceError('VALIDATION_FAILED', 'send every or cron, not both', [
       { field: 'body.every', message: 'conflicts with cron' },
       { field: 'body.cron', message: 'conflicts with every' },
     ]);
   }
-  return { template: templateOf(patch, previous.template, limits), settings: settingsOf(patch, previous.settings, limits, now) };
+  return { template: templateOf(patch, previous.template, limits, webhookOf), settings: settingsOf(patch, previous.settings, limits, now) };
 }
 
-type TemplateFields = Pick<ScheduleBody, 'alias' | 'args' | 'retry' | 'attemptTimeoutSeconds'>;
+type TemplateFields = Pick<ScheduleBody, 'alias' | 'args' | 'retry' | 'attemptTimeoutSeconds'> & { webhook?: WebhookBody | null };
 
-function templateOf(fields: Partial<TemplateFields>, previous: CallbackTemplate | undefined, limits: ScheduleLimits): CallbackTemplate {
+function templateOf(
+  fields: Partial<TemplateFields>,
+  previous: CallbackTemplate | undefined,
+  limits: ScheduleLimits,
+  webhookOf: WebhookTargetOf | undefined,
+): CallbackTemplate {
   const args = fields.args !== undefined ? fields.args : (previous?.args ?? null);
   checkArgs(args, limits.maxArgsBytes);
+  // PATCH: a new webhook replaces the old (checked and sealed again), null removes it, absent keeps it.
+  const webhook = webhookFieldOf(fields.webhook, previous?.webhook, webhookOf);
   return {
     alias: fields.alias ?? previous?.alias ?? '',
     args,
     retry: fields.retry !== undefined || !previous ? resolveRetry(fields.retry, limits.maxHorizonSeconds) : previous.retry,
     attemptTimeoutSeconds: fields.attemptTimeoutSeconds ?? previous?.attemptTimeoutSeconds ?? DEFAULT_ATTEMPT_TIMEOUT_SECONDS,
+    ...(webhook === undefined ? {} : { webhook }),
   };
+}
+
+function webhookFieldOf(
+  field: WebhookBody | null | undefined,
+  previous: WebhookTarget | undefined,
+  webhookOf: WebhookTargetOf | undefined,
+): WebhookTarget | undefined {
+  if (field === undefined) return previous;
+  if (field === null) return undefined;
+  if (!webhookOf) throw new ServiceError('WEBHOOK_SECRET_MISSING', 'this service has no webhook signing secrets configured', [{ field: 'body.webhook' }]);
+  return webhookOf(field);
 }
 
 type SettingsFields = Omit<SchedulePatchBody, keyof TemplateFields>;

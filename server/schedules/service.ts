@@ -20,7 +20,10 @@ import type { CallbackVisibility } from '../callbacks/visibility.js';
 import { decodePageToken, encodePageToken, literal } from '../callbacks/visibility-query.js';
 import { ServiceError, scheduleNotFound, validationError } from '../errors.js';
 import type { ScheduleBody, SchedulePage, SchedulePatchBody, ScheduleView } from '../../shared/schemas/schedules.js';
-import { definitionOf, fingerprintOf, patchedDefinition, scheduleIdOf, type ScheduleLimits } from './definition.js';
+import { buildWebhookTarget, type WebhookRegistrationPolicy } from '../callbacks/webhook-target.js';
+import type { WebhookBody } from '../../shared/schemas/callbacks.js';
+import type { WebhookTarget } from '../../workflows/webhook-contract.js';
+import { definitionOf, fingerprintOf, patchedDefinition, scheduleIdOf, type ScheduleLimits, type WebhookTargetOf } from './definition.js';
 import { createOptionsOf, definitionOfDescription, memoOfDescription, updateOptionsOf, type FireSettings } from './temporal-schedule.js';
 import { scheduleSummaryOf, scheduleViewOf } from './view.js';
 
@@ -32,6 +35,8 @@ export interface ScheduleServiceOptions {
   visibility: CallbackVisibility;
   /** Bounds a Temporal call (503 past it), as for callbacks. */
   call: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Signing secrets and target policy for schedules with a `webhook` (as for registrations); without it they answer WEBHOOK_SECRET_MISSING. */
+  webhooks?: WebhookRegistrationPolicy;
   /** How each fire's workflow runs its attempts. @default 3 worker-loss redeliveries */
   fire?: FireSettings;
   /** Clock, for tests. @default Date.now */
@@ -52,7 +57,7 @@ export class ScheduleService {
 
   async create(app: string, body: ScheduleBody, idempotencyKey: string | undefined): Promise<CreateResult> {
     const scheduleId = scheduleIdOf(app, body, idempotencyKey);
-    const definition = definitionOf(body, this.options.limits, this.now());
+    const definition = definitionOf(body, this.options.limits, this.now(), this.webhookOf(app));
     const fingerprint = fingerprintOf(body);
     const handle = this.handle(app, scheduleId);
     if (await this.atLimit(app)) {
@@ -100,7 +105,7 @@ export class ScheduleService {
     await this.existing(app, scheduleId, (handle) =>
       handle.update((previous) => {
         const before = this.definitionOf(app, scheduleId, previous);
-        const definition = patchedDefinition(before, patch, limits, this.now());
+        const definition = patchedDefinition(before, patch, limits, this.now(), this.webhookOf(app));
         const remaining = remainingAfter(before.settings.limit, definition.settings.limit, previous);
         return updateOptionsOf(app, scheduleId, definition, previous, remaining, limits.maxHorizonSeconds, this.fire);
       }),
@@ -129,6 +134,11 @@ export class ScheduleService {
     const last = await this.get(app, scheduleId);
     await this.existing(app, scheduleId, (handle) => handle.delete());
     return last;
+  }
+
+  /** The same checks and sealing as a registration's `webhook`. */
+  private webhookOf(app: string): WebhookTargetOf {
+    return (body: WebhookBody): WebhookTarget => buildWebhookTarget(app, body, this.options.webhooks);
   }
 
   private async replay(app: string, scheduleId: string, existing: ScheduleDescription, fingerprint: string): Promise<CreateResult> {

@@ -20,6 +20,8 @@ export interface FireMemo {
   alias: string;
   retry: ScheduleFireInput['retry'];
   argsPreview: string;
+  /** A webhook schedule's target host (never its path or headers), as a registration's memo has it. */
+  webhookHost?: string;
   schedule: ScheduleSettings & { scheduleId: string };
 }
 
@@ -37,7 +39,7 @@ export interface FireSettings {
 }
 
 function fireInputOf(app: string, scheduleId: string, definition: ScheduleDefinition, fire: FireSettings): ScheduleFireInput {
-  const { alias, args, retry, attemptTimeoutSeconds } = definition.template;
+  const { alias, args, retry, attemptTimeoutSeconds, webhook } = definition.template;
   // Version 2 of the workflow; no pre-dispatch lead: Temporal starts a fire at its time, so its
   // attempt is dispatched at once and the worker starts it as soon as it arrives.
   return {
@@ -47,6 +49,7 @@ function fireInputOf(app: string, scheduleId: string, definition: ScheduleDefini
     args,
     retry,
     attemptTimeoutSeconds,
+    ...(webhook === undefined ? {} : { webhook }),
     version: WORKFLOW_VERSION,
     dispatchLeadMs: 0,
     workerLossRedeliveries: fire.workerLossRedeliveries,
@@ -54,12 +57,14 @@ function fireInputOf(app: string, scheduleId: string, definition: ScheduleDefini
 }
 
 function actionOf(app: string, scheduleId: string, definition: ScheduleDefinition, fire: FireSettings): ScheduleOptionsStartWorkflowAction<Workflow> {
-  const { alias, args, retry } = definition.template;
+  const { alias, args, retry, webhook } = definition.template;
   const json = JSON.stringify(args);
+  const webhookHost = webhook === undefined ? undefined : new URL(webhook.url).host;
   const memo: FireMemo = {
     alias,
     retry,
     argsPreview: json.length > ARGS_PREVIEW_CHARS ? `${json.slice(0, ARGS_PREVIEW_CHARS)}…` : json,
+    ...(webhookHost === undefined ? {} : { webhookHost }),
     schedule: { scheduleId, ...definition.settings },
   };
   return {
@@ -75,7 +80,7 @@ function actionOf(app: string, scheduleId: string, definition: ScheduleDefinitio
       { key: searchAttributes.alias, value: alias },
       { key: searchAttributes.status, value: 'scheduled' },
     ],
-    staticSummary: `${alias} of ${app}, a fire of schedule ${scheduleId}`,
+    staticSummary: `${alias} of ${app}, a fire of schedule ${scheduleId}${webhookHost === undefined ? '' : `, webhook to ${webhookHost}`}`,
   };
 }
 
@@ -131,7 +136,13 @@ export function definitionOfDescription(description: ScheduleDescription): Sched
   const input = action.args?.[0] as ScheduleFireInput;
   const { scheduleId: _id, ...settings } = (action.memo as unknown as FireMemo).schedule;
   return {
-    template: { alias: input.alias, args: input.args, retry: input.retry, attemptTimeoutSeconds: input.attemptTimeoutSeconds },
+    template: {
+      alias: input.alias,
+      args: input.args,
+      retry: input.retry,
+      attemptTimeoutSeconds: input.attemptTimeoutSeconds,
+      ...(input.webhook === undefined ? {} : { webhook: input.webhook }),
+    },
     settings,
   };
 }

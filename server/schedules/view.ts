@@ -7,7 +7,7 @@ import { fireTimeOfWorkflowIdSuffix } from '../../workflows/fire-uid.js';
 import { temporalScheduleId } from '../../workflows/schedule-fire.js';
 import { callbackLinks, type LinkSettings } from '../callbacks/links.js';
 import type { ScheduleSummary, ScheduleView } from '../../shared/schemas/schedules.js';
-import type { ScheduleDefinition } from './definition.js';
+import type { CallbackTemplate, ScheduleDefinition } from './definition.js';
 
 /** How many of Temporal's next action times are shown. */
 export const NEXT_FIRE_TIMES = 5;
@@ -32,6 +32,11 @@ export function scheduleLinks(settings: LinkSettings, app: string, scheduleId: s
 /** A fire's status as visibility reports it, by workflow id; missing ones show as scheduled. */
 export type FireStatuses = ReadonlyMap<string, CallbackStatus>;
 
+/** The template as shown: a webhook's URL and header names, never its sealed values. */
+function templateView({ webhook, ...template }: CallbackTemplate): Omit<CallbackTemplate, 'webhook'> & { webhook: ScheduleView['webhook'] } {
+  return { ...template, webhook: webhook === undefined ? null : { url: webhook.url, headerNames: webhook.headers?.names ?? [] } };
+}
+
 export function scheduleViewOf(
   app: string,
   scheduleId: string,
@@ -48,7 +53,7 @@ export function scheduleViewOf(
     app,
     state: stateOf(state.paused, info.nextActionTimes),
     note: state.note || null,
-    ...definition.template,
+    ...templateView(definition.template),
     ...definition.settings,
     fires: {
       total: info.numActionsTaken,

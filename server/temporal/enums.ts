@@ -2,4 +2,4 @@
 // imports of it do not work under plain Node ESM, hence this one destructuring.
 import proto from '@temporalio/proto';
 
-export const { EventType, IndexedValueType, PendingActivityState, ResetReapplyType, TaskQueueKind, TaskQueueType } = proto.temporal.api.enums.v1;
+export const { EventType, IndexedValueType, PendingActivityState, PendingWorkflowTaskState, ResetReapplyType, TaskQueueKind, TaskQueueType } = proto.temporal.api.enums.v1;

@@ -1,7 +1,6 @@
 /** Request and response schemas of the callback routes (SPEC section 3). */
 import { Type, type Static } from 'typebox';
 import { ATTEMPT_ERROR_CODES, BACKOFF_KINDS, CALLBACK_STATUSES } from '../../workflows/contract.js';
-import { WEBHOOK_ATTEMPT_ERROR_CODES } from '../../workflows/webhook-contract.js';
 import { Alias, AppName, IDEMPOTENCY_KEY_PATTERN, NullableTimestamp, Timestamp, Uid } from './common.js';
 
 const MAX_SECONDS = 100 * 365 * 86_400;
@@ -159,7 +158,7 @@ export const CallbackSummary = Type.Object(
 export type CallbackSummary = Static<typeof CallbackSummary>;
 
 const AttemptErrorSchema = Type.Object({
-  code: Type.Enum([...ATTEMPT_ERROR_CODES, ...WEBHOOK_ATTEMPT_ERROR_CODES]),
+  code: Type.Enum([...ATTEMPT_ERROR_CODES]),
   message: Type.String(),
 });
 
@@ -191,6 +190,10 @@ export const CallbackDetail = Type.Object({
       startedAt: Timestamp,
       finishedAt: Timestamp,
       error: Type.Union([AttemptErrorSchema, Type.Null()]),
+      httpStatus: Type.Optional(
+        Type.Union([Type.Integer(), Type.Null()], { description: "Webhook callbacks only: the receiver's HTTP status; null when it did not answer." }),
+      ),
+      durationMs: Type.Optional(Type.Number({ description: 'Webhook callbacks only: from connecting to the end of the answer, in milliseconds.' })),
     }),
     { description: 'The most recent attempts, oldest first.' },
   ),

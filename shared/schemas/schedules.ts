@@ -1,7 +1,7 @@
 /** Request and response schemas of the schedule routes (docs/schedules.md). */
 import { Type, type Static } from 'typebox';
 import { CALLBACK_STATUSES } from '../../workflows/contract.js';
-import { RetryStrategyBody } from './callbacks.js';
+import { RetryStrategyBody, WebhookBody } from './callbacks.js';
 import { Alias, AppName, AppParams, IDEMPOTENCY_KEY_PATTERN, NullableTimestamp, ScheduleId, Timestamp, Uid } from './common.js';
 
 /** What a fire that could not run at its time does (docs/schedules.md). */
@@ -51,9 +51,18 @@ const Overlap = Type.Enum([...OVERLAP_POLICIES], {
 const AttemptTimeoutSeconds = Type.Number({ minimum: 1, maximum: 86_400, description: 'Per attempt of each fire. Default 30.' });
 const Retry = Type.Union([RetryStrategyBody, Type.Null()], { description: 'Retry strategy of each fire; null means a single attempt.' });
 
-// TODO(lead, webhooks): when the `webhook` field of a registration is merged, accept the same
-// `webhook` object here (ScheduleBody and SchedulePatchBody), carry it in the fire's input
-// (server/schedules/temporal-schedule.ts fireInputOf) and show it in ScheduleView.
+const ScheduleWebhook = { ...WebhookBody, description: 'Deliver each fire to this URL (a signed POST, as a registration\'s webhook) instead of the app\'s SDK worker.' };
+/** What a schedule shows of its webhook: never the header values. */
+const WebhookView = Type.Union(
+  [
+    Type.Object({
+      url: Type.String(),
+      headerNames: Type.Array(Type.String(), { description: 'Custom header names (lower case); their values are stored encrypted and never returned.' }),
+    }),
+    Type.Null(),
+  ],
+  { description: 'Where each fire is delivered; null: to the app\'s SDK worker.' },
+);
 
 export const ScheduleBody = Type.Object(
   {
@@ -62,6 +71,7 @@ export const ScheduleBody = Type.Object(
     args: Type.Optional(Type.Unknown({ description: 'Any JSON value, given to the handler at every fire. Default null.' })),
     retry: Type.Optional(Retry),
     attemptTimeoutSeconds: Type.Optional(AttemptTimeoutSeconds),
+    webhook: Type.Optional(ScheduleWebhook),
     every: Type.Optional(Every),
     cron: Type.Optional(Cron),
     timezone: Type.Optional(Timezone),
@@ -97,6 +107,7 @@ export const SchedulePatchBody = Type.Object(
     args: Type.Optional(Type.Unknown({ description: 'Replaces the args of the fires to come.' })),
     retry: Type.Optional(Retry),
     attemptTimeoutSeconds: Type.Optional(AttemptTimeoutSeconds),
+    webhook: Type.Optional(Type.Union([ScheduleWebhook, Type.Null()], { description: 'Replaces the webhook of the fires to come (checked and sealed again); null: deliver to the SDK worker.' })),
     every: Type.Optional(Every),
     cron: Type.Optional(Cron),
     timezone: Type.Optional(Timezone),
@@ -163,6 +174,7 @@ export const EXAMPLE_SCHEDULE = {
   args: { kind: 'daily' },
   retry: { maxAttempts: 10, backoff: 'exponential', intervalSeconds: 10, maxIntervalSeconds: 86400 },
   attemptTimeoutSeconds: 30,
+  webhook: null,
   every: null,
   cron: '0 9 * * MON-FRI',
   timezone: 'Europe/Paris',
@@ -216,6 +228,7 @@ export const ScheduleView = Type.Object(
       maxIntervalSeconds: Type.Number(),
     }),
     attemptTimeoutSeconds: Type.Number(),
+    webhook: WebhookView,
     every: Type.Union([Type.String(), Type.Null()]),
     cron: Type.Union([Type.String(), Type.Null()]),
     timezone: Type.String(),
