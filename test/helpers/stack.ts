@@ -4,6 +4,7 @@
  * and SDK clients (each an application with its own worker) on demand.
  */
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
@@ -106,6 +107,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
           tracing: options.tracing?.worker,
         });
   const app = await buildApp(config, { temporal, redis, metrics, workerState: worker?.state, logger: options.logger ?? false, tracing: options.tracing });
+  // SPEC: never a 500. Every stack records any 500 it answers, and closing it fails the test file then.
+  const internalErrors: string[] = [];
+  app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    response.once('finish', () => {
+      if (response.statusCode === 500) internalErrors.push(`${request.method} ${request.url}`);
+    });
+  });
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();
   const baseUrl = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : '';
@@ -149,6 +157,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await worker?.stop();
       redis.disconnect();
       await connection.close();
+      if (internalErrors.length > 0) throw new Error(`the facade answered 500 to: ${internalErrors.join(', ')}`);
     },
   };
 }
