@@ -88,6 +88,22 @@ export async function register(sdk: DelayCallbackClient, plan: CallbackPlan, opt
   return { uid: answer.uid, plan, triggerAt: answer.triggerAt, replayed: answer.replayed };
 }
 
+/**
+ * An HTTP client that sends no Idempotency-Key (the SDK always sends one): such a registration
+ * never touches Redis. Sent once; any answer but 201 fails the scenario.
+ */
+export async function registerWithoutKey(facadeUrl: string, app: string, plan: CallbackPlan): Promise<Told> {
+  const response = await fetch(`${facadeUrl}/v1/apps/${app}/callbacks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(registerParams(plan)),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await response.json()) as { uid: string; triggerAt: string };
+  if (response.status !== 201) throw new Error(`an unkeyed registration was answered ${response.status}: ${JSON.stringify(body)}`);
+  return { uid: body.uid, plan, triggerAt: body.triggerAt, replayed: false };
+}
+
 /** Registers every plan, `concurrency` at a time, in plan order. */
 export async function registerAll(
   sdk: DelayCallbackClient,
