@@ -3,6 +3,7 @@
  * is unreachable, the request gets 503 DEPENDENCY_UNAVAILABLE instead of hanging.
  * Every other Temporal error is interpreted in server/temporal/errors.ts.
  */
+import { isGrpcDeadlineError } from '@temporalio/client';
 import { ServiceError, dependencyUnavailable } from '../errors.js';
 import { GrpcStatus, hasGrpcCode, isTemporalUnreachable } from '../temporal/errors.js';
 
@@ -10,6 +11,17 @@ export { hasGrpcCode, isTemporalUnreachable };
 
 /** The server refused the request's content (e.g. a page token it did not issue). */
 export const GRPC_INVALID_ARGUMENT = GrpcStatus.INVALID_ARGUMENT;
+
+/** `boundedCall`'s own bound passed: the call got no answer in time (it may still be running there). */
+export class NoAnswerInTime extends Error {}
+
+/**
+ * No answer in time, whichever timer noticed first: the gRPC deadline, or `boundedCall`'s bound
+ * just after it (on a busy event loop the second can fire before the first's error is delivered).
+ */
+export function isNoAnswerInTime(err: unknown): boolean {
+  return err instanceof NoAnswerInTime || isGrpcDeadlineError(err);
+}
 
 export function isDependencyUnavailable(err: unknown): err is ServiceError {
   return err instanceof ServiceError && err.code === 'DEPENDENCY_UNAVAILABLE';
@@ -30,7 +42,7 @@ export async function boundedCall<T>(
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const err = dependencyUnavailable(dependency, new Error(`no answer within ${timeoutMs} ms`));
+      const err = dependencyUnavailable(dependency, new NoAnswerInTime(`no answer within ${timeoutMs} ms`));
       reject(err); // first, so the race settles with this and not with the aborted call's own error
       abort.abort(err);
     }, timeoutMs);

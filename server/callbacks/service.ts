@@ -7,7 +7,6 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
-  isGrpcDeadlineError,
   type Client,
   type WorkflowExecutionDescription,
   type WorkflowHandle,
@@ -40,7 +39,7 @@ import { DEFAULT_DISPATCH, buildRegistration, resolveTriggerTime, type Registrat
 import type { WebhookRegistrationPolicy } from './webhook-target.js';
 import { memoOf, readMemo, registeredStateOf } from './workflow-data.js';
 import { PendingWorkflowTaskState } from '../temporal/enums.js';
-import { boundedCall, isDependencyUnavailable } from './dependency-calls.js';
+import { boundedCall, isDependencyUnavailable, isNoAnswerInTime } from './dependency-calls.js';
 import type { Admission } from '../admission/admission.js';
 import { DEADLINE_MARGIN_MS, checkStartOutcome, isStartOutcomeUnknown } from './registration-outcome.js';
 
@@ -332,7 +331,7 @@ export class CallbackService {
     // Ended from outside: what it had done by then, from a replay of its history (a query on a closed
     // run), or as its run started when no service worker answers.
     const known = await this.workerCall(() => handle.query(stateQuery)).catch(async (err: unknown) => {
-      if (isDependencyUnavailable(err) && !isGrpcDeadlineError(err.cause)) throw err;
+      if (isDependencyUnavailable(err) && !isNoAnswerInTime(err.cause)) throw err;
       return (await this.temporalCall(() => registeredStateOf(handle))).state;
     });
     const completedAt = description.closeTime?.toISOString() ?? null;
@@ -431,7 +430,7 @@ export class CallbackService {
     try {
       return await this.temporalCall(call);
     } catch (err) {
-      if (!isDependencyUnavailable(err) || !isGrpcDeadlineError(err.cause)) throw err;
+      if (!isDependencyUnavailable(err) || !isNoAnswerInTime(err.cause)) throw err;
       const temporalAnswers = await boundedCall('temporal', 1_000, (signal) =>
         this.options.client.withAbortSignal(signal, () =>
           this.options.client.withDeadline(Date.now() + 1_000, () => this.options.client.workflowService.getSystemInfo({})),

@@ -1,6 +1,6 @@
 /** boundedCall: past its bound the request gets 503 DEPENDENCY_UNAVAILABLE and the call is told to stop. */
 import { describe, expect, it } from 'vitest';
-import { boundedCall } from '../../server/callbacks/dependency-calls.js';
+import { boundedCall, isNoAnswerInTime } from '../../server/callbacks/dependency-calls.js';
 import { ServiceError } from '../../server/errors.js';
 
 describe('boundedCall', () => {
@@ -17,6 +17,9 @@ describe('boundedCall', () => {
     expect(err).toBeInstanceOf(ServiceError);
     expect((err as ServiceError).code).toBe('DEPENDENCY_UNAVAILABLE');
     expect(aborted).toBe(err);
+    // Told apart from an answered failure: a query or update past it is probed for a service worker.
+    expect(isNoAnswerInTime((err as ServiceError).cause)).toBe(true);
+    expect(isNoAnswerInTime(new Error('refused'))).toBe(false);
   });
 
   it('leaves a call that answers in time alone', async () => {
