@@ -210,17 +210,22 @@ export function registeredState(input: DelayCallbackInput): CallbackState {
   };
 }
 
-/** Input of the callback activity that runs on the application's worker (docs/activity-contract.md). */
-export interface InvokeCallbackInput {
+/** What every attempt carries, whoever runs it (the app's worker, or the service for a webhook). */
+export interface AttemptRequest {
   app: string;
   uid: string;
   alias: string;
   args: unknown;
+  /** 1 for the first attempt; a redelivery after a worker crash repeats the number. */
   attempt: number;
   triggerAt: string;
-  /** When the first attempt started; null on the first attempt (the worker fills in its own start time). */
+  /** When the first attempt started; null on the first attempt (the runner fills in its own start time). */
   firedAt: string | null;
   attemptTimeoutSeconds: number;
+}
+
+/** Input of the callback activity that runs on the application's worker (docs/activity-contract.md). */
+export interface InvokeCallbackInput extends AttemptRequest {
   /**
    * Version 2: when the handler may start, epoch ms. The worker starts it at `Date.now() >= dueAt`
    * on its own clock, never before, after the pre-start check. Absent (version 1): start at once.

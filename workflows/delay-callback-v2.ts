@@ -49,6 +49,7 @@ import {
   type CallbackSinks,
   type CallbackState,
   type CallbackStatus,
+  type AttemptRequest,
   type DelayCallbackInput,
 } from './contract.js';
 import { delayBeforeRetrySeconds } from './retry-schedule.js';
@@ -233,7 +234,7 @@ export async function delayCallbackV2(input: DelayCallbackInput): Promise<Callba
     state.pendingAttempt = { attempt, dueAt: new Date(dueAt).toISOString(), handlerStarted: webhook !== undefined };
     // The first attempt writes no status: visibility tells `running` from `scheduled` by the trigger time.
     if (attempt > 1) publish('running');
-    const request = {
+    const request: AttemptRequest = {
       app: state.app,
       uid: state.uid,
       alias: state.alias,

@@ -4,6 +4,7 @@
  * request body receivers get, and the attempt error codes. Types and constants
  * only: imported by the workflow, the activity, the facade and the client SDK.
  */
+import type { AttemptRequest } from './contract.js';
 
 /** Activity type of one webhook attempt, run by the service worker (as a local activity when it can). */
 export const DELIVER_WEBHOOK_ACTIVITY = 'deliverWebhook';
@@ -50,17 +51,7 @@ export interface WebhookTarget {
 }
 
 /** Input of one attempt of the `deliverWebhook` activity. */
-export interface DeliverWebhookInput {
-  app: string;
-  uid: string;
-  alias: string;
-  args: unknown;
-  /** 1 for the first attempt; a redelivery after a worker crash repeats the number. */
-  attempt: number;
-  triggerAt: string;
-  /** When the first attempt started; null on the first attempt (the activity uses its own start). */
-  firedAt: string | null;
-  attemptTimeoutSeconds: number;
+export interface DeliverWebhookInput extends AttemptRequest {
   webhook: WebhookTarget;
   /**
    * Pre-dispatch: the activity waits until this instant (RFC 3339, the worker's clock) before it
