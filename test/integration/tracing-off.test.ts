@@ -6,9 +6,9 @@
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import getPort from 'get-port';
 import { afterAll, expect, inject, it } from 'vitest';
 import { DelayCallbackClient } from '../../client-sdk/index.js';
 import { spawnManaged, type ManagedChild } from '../../scripts/lib/managed-child.js';
@@ -33,13 +33,16 @@ afterAll(async () => {
 });
 
 it('loads nothing of OpenTelemetry in the facade, its service worker or an SDK worker', async () => {
-  const [namespace, port] = await Promise.all([createNamespace('untraced'), getPort({ host: '127.0.0.1' })]);
+  const namespace = await createNamespace('untraced');
   dir = await mkdtemp(join(tmpdir(), 'tracing-off-'));
   const loadedFile = join(dir, 'modules.txt');
+  // PORT=0: the facade takes a port of the kernel's choosing and logs it. A port picked here and
+  // bound later by the child could be taken meanwhile by another test file's server, which would
+  // then answer in its place.
   facade = spawnManaged(process.execPath, ['--import', 'tsx', '--import', './test/fixtures/dump-loaded-modules.mjs', 'server/main.ts'], {
     name: 'facade',
     cwd: root,
-    stdio: 'ignore',
+    stdio: ['ignore', 'pipe', 'ignore'],
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -47,12 +50,13 @@ it('loads nothing of OpenTelemetry in the facade, its service worker or an SDK w
       TEMPORAL_NAMESPACE: namespace,
       REDIS_URL: inject('redisUrl'),
       REDIS_KEY_PREFIX: `${uniqueName('dc-test')}:`,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
       LOADED_MODULES_FILE: loadedFile,
     },
   });
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = await listeningUrl(facade);
   await waitFor('the facade ready', async () => (await fetch(`${baseUrl}/readyz`).catch(() => undefined))?.ok, { timeoutMs: 120_000, intervalMs: 250 });
 
   client = new DelayCallbackClient({ app: uniqueName('untraced'), serverUrl: baseUrl, temporal: { address: inject('temporalAddress'), namespace }, payloadEncryptionKeys: false });
@@ -79,3 +83,20 @@ it('loads nothing of OpenTelemetry in the facade, its service worker or an SDK w
   await import('@temporalio/interceptors-opentelemetry/lib/worker/index.js');
   expect(here().length).toBeGreaterThan(0);
 }, 240_000);
+
+/** The URL the facade logs when it listens (Fastify's "Server listening at ..."); its later output is drained. */
+async function listeningUrl(child: ManagedChild): Promise<string> {
+  const stdout = child.process.stdout;
+  if (!stdout) throw new Error('the facade was started without a stdout pipe');
+  const lines = createInterface({ input: stdout });
+  const exited = child.exited.then((code) => {
+    throw new Error(`the facade exited (${code}) before it listened`);
+  });
+  const listening = new Promise<string>((resolveUrl) => {
+    lines.on('line', (line) => {
+      const url = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1];
+      if (url) resolveUrl(url);
+    });
+  });
+  return Promise.race([listening, exited]);
+}
