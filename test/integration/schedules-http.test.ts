@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { expectEnvelope } from '../helpers/envelope.js';
 import { startTestStack, uniqueName, type TestStack } from '../helpers/stack.js';
+import { resendAfter503 } from '../helpers/transient.js';
 
 const TOKENS = { a: 'tok-sched-a-1234', b: 'tok-sched-b-5678', admin: 'tok-sched-admin-90' };
 const appA = uniqueName('sched-http-a');
@@ -185,14 +186,11 @@ describe('idempotency, limit and listing', () => {
     expect(again.status).toBe(200);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body.scheduleId).toBe('same');
-    // Two busy cores: a 503 (Temporal slow to answer, Retry-After) is an allowed, transient answer; a
-    // client sends the same request again, and the definite answer must then be 409.
-    let different = await send('POST', `/v1/apps/${app}/schedules`, { ...body, every: '2h' });
-    for (let retry = 0; retry < 3 && different.status === 503; retry++) {
-      expect(different.headers['retry-after']).toBeDefined();
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      different = await send('POST', `/v1/apps/${app}/schedules`, { ...body, every: '2h' });
-    }
+    const different = await resendAfter503(async () => {
+      const answer = await send('POST', `/v1/apps/${app}/schedules`, { ...body, every: '2h' });
+      if (answer.status === 503) expect(answer.headers['retry-after']).toBeDefined();
+      return answer;
+    }, 3);
     expectEnvelope({ name: 'different body', status: 409, code: 'SCHEDULE_EXISTS' }, different.status, different.text);
     expect((await send('GET', `/v1/apps/${app}/schedules/same`)).body.every).toBe('1h');
 

@@ -26,6 +26,7 @@ import { createNamespace } from '../helpers/namespace.js';
 import { startTestStack, uniqueName, type TestStack } from '../helpers/stack.js';
 import { startReceiver, type Receiver, type ReceivedRequest, type ScriptedAnswer } from '../helpers/webhook-receiver.js';
 import { inject } from 'vitest';
+import { resendAfter503 } from '../helpers/transient.js';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const HEADER_VALUE = `Bearer ${randomBytes(12).toString('hex')}`;
@@ -239,13 +240,15 @@ describe.concurrent('a webhook callback', () => {
   it('answers cancel and reschedule with 409 CALLBACK_RUNNING while its delivery is in flight, as for a running handler', async () => {
     // A slow receiver: the local activity outlives 80% of the workflow task timeout, so the worker
     // heartbeats the task and the workflow sees the updates while the request is still open.
-    const target = await receiver([{ status: 200, body: '{"slow":true}', delayMs: 15_000 }]);
-    const uid = await register(target.url(), { attemptTimeoutSeconds: 20 });
+    const target = await receiver([{ status: 200, body: '{"slow":true}', delayMs: 25_000 }]);
+    const uid = await register(target.url(), { attemptTimeoutSeconds: 30 });
     await waitFor('the delivery to arrive', async () => target.requests.length === 1, { timeoutMs: 30_000, intervalMs: 50 });
-    const cancel = await stack.http('DELETE', `${callbacks}/${uid}`);
+    // One re-send after a transient 503 (helpers/transient.ts): each answer may take the dependency
+    // timeout (5 s), all within the 25 s the delivery is held.
+    const cancel = await resendAfter503(() => stack.http('DELETE', `${callbacks}/${uid}`), 1);
     expect(cancel.status, JSON.stringify(cancel.body)).toBe(409);
     expect(cancel.body.error.code).toBe('CALLBACK_RUNNING');
-    const move = await stack.http('PATCH', `${callbacks}/${uid}`, { delaySeconds: 60 });
+    const move = await resendAfter503(() => stack.http('PATCH', `${callbacks}/${uid}`, { delaySeconds: 60 }), 1);
     expect(move.status, JSON.stringify(move.body)).toBe(409);
     expect(move.body.error.code).toBe('CALLBACK_RUNNING');
     expect(await settled(uid)).toMatchObject({ status: 'succeeded', attempts: 1, result: { slow: true } });
