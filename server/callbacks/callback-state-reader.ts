@@ -149,7 +149,8 @@ export class CallbackStateReader {
     }
   }
 
-  private handle(app: string, uid: string): WorkflowHandle {
+  /** The handle of the callback's workflow (its latest run). */
+  handle(app: string, uid: string): WorkflowHandle {
     return this.options.client.workflow.getHandle(callbackWorkflowId(app, uid));
   }
 }

@@ -4,7 +4,7 @@
  * idempotency keys. Every call to a dependency is bounded in time (service-calls.ts);
  * reading a callback's state is callback-state-reader.ts.
  */
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   WORKFLOW_VERSION,
@@ -126,7 +126,7 @@ export class CallbackService {
         // (past it: 503, the key kept; the client's retry replays again).
         const timeoutMs = Math.min(this.registrationTimeouts.startTimeoutMs, this.options.dependencyTimeoutMs);
         const description = await boundedCall('temporal', timeoutMs + 250, () =>
-          this.options.client.withDeadline(Date.now() + timeoutMs, () => this.handle(app, input.uid).describe()),
+          this.options.client.withDeadline(Date.now() + timeoutMs, () => this.reader.handle(app, input.uid).describe()),
         ).catch((describeError: unknown) => {
           throw describeError instanceof WorkflowNotFoundError ? callbackNotFound(app, input.uid) : describeError;
         });
@@ -176,7 +176,7 @@ export class CallbackService {
   }
 
   async cancel(app: string, uid: string): Promise<{ uid: string; status: 'cancelled' }> {
-    const handle = this.handle(app, uid);
+    const handle = this.reader.handle(app, uid);
     try {
       await this.calls.updateCall(handle, () => handle.executeUpdate(cancelUpdate, { args: [{ reason: 'cancelled through the API' }] }));
     } catch (err) {
@@ -189,7 +189,7 @@ export class CallbackService {
 
   async reschedule(app: string, uid: string, body: RescheduleBody): Promise<CallbackDetail> {
     const at = resolveTriggerTime(body, this.options.limits, this.now());
-    const handle = this.handle(app, uid);
+    const handle = this.reader.handle(app, uid);
     let state: CallbackState;
     try {
       state = await this.calls.updateCall(handle, () =>
@@ -210,7 +210,7 @@ export class CallbackService {
    * continued as new through. The failed runs stay in Temporal. Two racing redrives start one run.
    */
   async retry(app: string, uid: string): Promise<CallbackDetail> {
-    const handle = this.handle(app, uid);
+    const handle = this.reader.handle(app, uid);
     const description = await this.reader.describe(app, uid, handle);
     if (!['FAILED', 'TERMINATED', 'TIMED_OUT'].includes(description.status.name)) {
       const state = presentState(await this.reader.stateOf(handle, description), this.now());
@@ -237,10 +237,6 @@ export class CallbackService {
     this.options.onEvent?.({ type: 'redriven', app });
     const { state, description: current } = await this.reader.readState(app, uid);
     return this.detailOf(state, waitingForWorker(current, this.now()));
-  }
-
-  private handle(app: string, uid: string): WorkflowHandle {
-    return this.options.client.workflow.getHandle(callbackWorkflowId(app, uid));
   }
 
   private summaryOf(input: DelayCallbackInput, status: CallbackStatus): CallbackSummary {
